@@ -1,0 +1,103 @@
+"""MindSpore 2.x's functional autodiff: ``grad`` and ``value_and_grad``.
+
+``value_and_grad(fn, grad_position=0, weights=None)(*args)`` runs ``fn`` once,
+walks the graph back once, and returns ``(fn's output, gradients)`` where the
+gradients are shaped as MindSpore returns them:
+
+* ``grad_position=int`` -> one Tensor; a tuple -> a tuple of Tensors;
+* ``weights`` given -> ``(input_grads, weight_grads)``, or only
+  ``weight_grads`` when ``grad_position=None``.
+
+The gradient is that of ``sum(output)`` (ones as the sensitivity). With
+``has_aux=True`` only the first output is differentiated. No ``.grad`` is
+left on any tensor.
+"""
+import numpy as np
+
+from .autograd import backprop, enable_grad, ones_seed
+from .parameter import Parameter
+from .tensor import Tensor
+
+
+def _positions(grad_position):
+    if grad_position is None:
+        return None
+    if isinstance(grad_position, int) and not isinstance(grad_position, bool):
+        return (grad_position,)
+    if isinstance(grad_position, (tuple, list)) and all(isinstance(p, int) for p in grad_position):
+        return tuple(grad_position)
+    raise TypeError(f"For 'grad', 'grad_position' must be an int, a tuple of ints or None, but got {grad_position!r}.")
+
+
+def _weights(weights):
+    if weights is None:
+        return None
+    if isinstance(weights, Parameter):
+        return (weights,)
+    weights = tuple(weights)
+    for w in weights:
+        if not isinstance(w, Parameter):
+            raise TypeError(f"For 'grad', every element of 'weights' must be a Parameter, but got {type(w).__name__}.")
+    return weights
+
+
+def _grad_and_value(fn, grad_position, weights, has_aux):
+    positions, weights = _positions(grad_position), _weights(weights)
+    if positions is None and weights is None:
+        raise ValueError("For 'grad', 'grad_position' and 'weights' can not both be None.")
+
+    def run(*args, **kwargs):
+        args = list(args)
+        targets = []
+        for position in positions or ():
+            if not -len(args) <= position < len(args):
+                raise IndexError(f"For 'grad', 'grad_position' {position} is out of range for {len(args)} inputs.")
+            arg = args[position]
+            if not isinstance(arg, Tensor):
+                raise TypeError(f"For 'grad', the input at position {position} must be a Tensor, but got {type(arg).__name__}.")
+            leaf = Tensor._wrap(arg._data)
+            leaf.requires_grad = True
+            args[position] = leaf
+            targets.append(leaf)
+        with enable_grad():
+            out = fn(*args, **kwargs)
+        outputs = out if isinstance(out, tuple) else (out,)
+        if has_aux:
+            if not isinstance(out, tuple) or len(out) < 2:
+                raise TypeError("For 'grad' with has_aux=True, the function must return a tuple (loss, aux, ...).")
+            outputs = outputs[:1]
+        roots = [o for o in outputs if isinstance(o, Tensor)]
+        found = backprop(roots, [ones_seed(r) for r in roots])
+
+        def grad_of(tensor):
+            entry = found.get(id(tensor))
+            dtype = tensor._data.dtype if tensor._data.dtype.kind == "f" else np.float32
+            return Tensor._wrap(entry[1] if entry else np.zeros(tensor._data.shape, dtype))
+
+        input_grads = tuple(grad_of(t) for t in targets)
+        if isinstance(grad_position, int):
+            input_grads = input_grads[0]
+        if weights is None:
+            grads = input_grads
+        else:
+            weight_grads = tuple(grad_of(w) for w in weights)
+            grads = weight_grads if positions is None else (input_grads, weight_grads)
+        return out, grads
+
+    return run
+
+
+def value_and_grad(fn, grad_position=0, weights=None, has_aux=False):
+    """Make a function returning ``(fn(*args), grads)``; see the module doc."""
+    return _grad_and_value(fn, grad_position, weights, has_aux)
+
+
+def grad(fn, grad_position=0, weights=None, has_aux=False):
+    """Make a function returning the gradients of ``fn`` (``(grads, aux)`` with ``has_aux``)."""
+    run = _grad_and_value(fn, grad_position, weights, has_aux)
+
+    def gradient(*args, **kwargs):
+        out, grads = run(*args, **kwargs)
+        return (grads, tuple(out[1:])) if has_aux else grads
+
+    return gradient

@@ -1,0 +1,160 @@
+"""``Tensor``: a numpy array that remembers how it was computed.
+
+Dtypes follow MindSpore: a Python float becomes float32, a Python int int64, a
+bool bool; numpy arrays keep their dtype (float64 works end to end).
+``print(t)`` prints exactly what numpy prints for the same array.
+Arithmetic operators (``+ - * / ** @``, ``abs``, indexing...) are the
+primitives of ``lossviz.ops``, attached in ``lossviz/ops/tensor_methods.py``.
+"""
+import numpy as np
+
+from . import dtype as _dtype
+from .autograd import backprop, ones_seed
+
+
+def to_array(value, dtype=None):
+    """Convert Python / numpy data to an ndarray with MindSpore's dtype rules."""
+    if isinstance(value, Tensor):
+        array = value._data
+    elif isinstance(value, np.ndarray):
+        array = value.copy()
+    elif isinstance(value, (bool, np.bool_)):
+        array = np.array(value, dtype=np.bool_)
+    elif isinstance(value, int):
+        array = np.array(value, dtype=np.int64)
+    elif isinstance(value, float):
+        array = np.array(value, dtype=np.float32)
+    elif isinstance(value, np.generic):
+        array = np.array(value)
+    elif isinstance(value, (list, tuple)):
+        array = np.array([v.asnumpy() if isinstance(v, Tensor) else v for v in value])
+        if array.dtype == np.float64 and not _holds_numpy_float64(value):
+            array = array.astype(np.float32)
+    else:
+        raise TypeError(
+            f"For 'Tensor', the 'input_data' must be a Tensor, numpy array, list, tuple, "
+            f"bool, int or float, but got {type(value).__name__}.")
+    if dtype is not None:
+        array = array.astype(_dtype.to_numpy(dtype), copy=False)
+    return array
+
+
+def _holds_numpy_float64(values):
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            if _holds_numpy_float64(v):
+                return True
+        elif isinstance(v, (np.ndarray, np.float64)) and getattr(v, "dtype", None) == np.float64:
+            return True
+    return False
+
+
+class Tensor:
+    """An n-dimensional array with an optional gradient history.
+
+    >>> t = Tensor(np.array([[1, 0, 2], [1, 2, 3]], np.float32))
+    >>> print(t)
+    [[1. 0. 2.]
+     [1. 2. 3.]]
+    """
+
+    __slots__ = ("_data", "_node", "requires_grad", "grad", "__weakref__")
+    __array_ufunc__ = None  # numpy defers to our operators: ndarray + Tensor -> Tensor
+
+    def __init__(self, input_data=None, dtype=None, requires_grad=False):
+        if input_data is None:
+            raise TypeError("For 'Tensor', 'input_data' must not be None.")
+        self._data = to_array(input_data, dtype)
+        self._node = None
+        self.requires_grad = requires_grad
+        self.grad = None
+
+    @classmethod
+    def _wrap(cls, data, node=None):
+        """Fast internal constructor: no conversion, no copy."""
+        tensor = object.__new__(Tensor)
+        tensor._data = data
+        tensor._node = node
+        tensor.requires_grad = node is not None
+        tensor.grad = None
+        return tensor
+
+    # ----- numpy-like attributes -----
+    def asnumpy(self):
+        """The data as a numpy array (a 0-d array for a scalar)."""
+        return self._data
+
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def dtype(self):
+        return _dtype.from_numpy(self._data.dtype)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def size(self):
+        return self._data.size
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def item(self):
+        return self._data.item()
+
+    def __float__(self):
+        return float(self._data)
+
+    def __int__(self):
+        return int(self._data)
+
+    def __bool__(self):
+        return bool(self._data)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return len(self._data)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __str__(self):
+        return str(self._data)
+
+    def __repr__(self):
+        value = f" {self._data}" if self._data.ndim == 0 else f"\n{self._data}"
+        return f"Tensor(shape={list(self._data.shape)}, dtype={self.dtype}, value={value})"
+
+    def __hash__(self):
+        return id(self)
+
+    # ----- autodiff -----
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    def backward(self, grad=None):
+        """Accumulate d(sum(grad * self))/d(leaf) into ``leaf.grad`` for every leaf.
+
+        Calling it twice adds the gradients up, as in PyTorch; reset with
+        ``leaf.grad = None``. ``lossviz.grad`` / ``value_and_grad`` leave no
+        such state behind.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad (no graph was recorded).")
+        seed = ones_seed(self) if grad is None else to_array(grad, self._data.dtype)
+        for leaf, leaf_grad in backprop([self], [seed]).values():
+            leaf.grad = Tensor._wrap(leaf_grad) if leaf.grad is None else Tensor._wrap(leaf.grad._data + leaf_grad)
+
+    def detach(self):
+        """The same data without a gradient history."""
+        return Tensor._wrap(self._data)

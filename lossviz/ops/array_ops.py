@@ -1,0 +1,216 @@
+"""Shape and indexing primitives: their gradients move values back into place."""
+import numpy as np
+
+from .._engine.tensor import Tensor
+from .primitive import Primitive, apply
+
+
+class Reshape(Primitive):
+    """out = x with a new shape (``ops.Reshape()(x, (2, -1))``);  grad reshaped back"""
+
+    def __call__(self, x, shape):
+        return apply(self, x, shape=tuple(shape) if not isinstance(shape, int) else (shape,))
+
+    def forward(self, ctx, x, shape):
+        ctx.shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(f"For 'Reshape', can not reshape a tensor of shape {x.shape} to {shape}.") from None
+
+    def backward(self, ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class ExpandDims(Primitive):
+    """out = x with a new size-1 axis at ``axis`` (``ops.ExpandDims()(x, 0)``)"""
+
+    def __call__(self, x, axis):
+        return apply(self, x, axis=axis)
+
+    def forward(self, ctx, x, axis):
+        ctx.shape = x.shape
+        return np.expand_dims(x, axis)
+
+    def backward(self, ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Squeeze(Primitive):
+    """out = x without its size-1 axes (all, or those in ``axis``)"""
+
+    def __init__(self, axis=()):
+        self.axis = (axis,) if isinstance(axis, int) else tuple(axis)
+
+    def forward(self, ctx, x):
+        ctx.shape = x.shape
+        return np.squeeze(x, axis=self.axis or None)
+
+    def backward(self, ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Transpose(Primitive):
+    """out = x with axes permuted (``ops.Transpose()(x, (1, 0))``);  grad permuted back"""
+
+    def __call__(self, x, perm):
+        return apply(self, x, perm=tuple(perm))
+
+    def forward(self, ctx, x, perm):
+        ctx.inverse = tuple(np.argsort(perm))
+        return np.transpose(x, perm)
+
+    def backward(self, ctx, grad):
+        return np.transpose(grad, ctx.inverse)
+
+
+class BroadcastTo(Primitive):
+    """out = x broadcast to ``shape``;  grad summed back (by the engine)"""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, ctx, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, ctx, grad):
+        return grad
+
+
+class Concat(Primitive):
+    """out = the tensors of a tuple joined along ``axis`` (``ops.Concat(1)((a, b))``)"""
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, tensors):
+        if not isinstance(tensors, (tuple, list)):
+            raise TypeError(f"For 'Concat', the input must be a tuple or list of Tensors, but got {type(tensors).__name__}.")
+        return apply(self, *tensors)
+
+    def forward(self, ctx, *xs):
+        ctx.splits = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, ctx, grad):
+        return tuple(np.split(grad, ctx.splits, axis=self.axis))
+
+
+class Gather(Primitive):
+    """out = x's slices at ``indices`` along ``axis`` (``ops.Gather()(x, idx, 0)``)
+
+    The gradient scatter-adds back into a zero tensor (repeated indices add up).
+    """
+
+    def __call__(self, x, indices, axis=0):
+        idx = indices.asnumpy() if isinstance(indices, Tensor) else np.asarray(indices)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"For 'Gather', the 'input_indices' must be an int Tensor, but got {idx.dtype}.")
+        return apply(self, x, indices=idx, axis=axis)
+
+    def forward(self, ctx, x, indices, axis):
+        axis = axis % x.ndim
+        size = x.shape[axis]
+        if indices.size and (indices.min() < 0 or indices.max() >= size):
+            bad = indices[(indices < 0) | (indices >= size)].flat[0]
+            raise ValueError(f"For 'Gather', the 'input_indices' should be in the range [0, {size}), but got {bad}.")
+        ctx.shape, ctx.indices, ctx.axis = x.shape, indices, axis
+        return np.take(x, indices, axis=axis)
+
+    def backward(self, ctx, grad):
+        out = np.zeros(ctx.shape, grad.dtype)
+        moved = np.moveaxis(out, ctx.axis, 0)
+        g = np.moveaxis(grad, range(ctx.axis, ctx.axis + ctx.indices.ndim), range(ctx.indices.ndim))
+        np.add.at(moved, ctx.indices, g)
+        return out
+
+
+class GetItem(Primitive):
+    """out = x[index] (numpy indexing);  the gradient is scattered back into place"""
+
+    def __call__(self, x, index):
+        return apply(self, x, index=_index_arrays(index))
+
+    def forward(self, ctx, x, index):
+        ctx.shape, ctx.index = x.shape, index
+        return x[index]
+
+    def backward(self, ctx, grad):
+        out = np.zeros(ctx.shape, grad.dtype)
+        np.add.at(out, ctx.index, grad)
+        return out
+
+
+def _index_arrays(index):
+    if isinstance(index, Tensor):
+        return index.asnumpy()
+    if isinstance(index, tuple):
+        return tuple(i.asnumpy() if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+class OneHot(Primitive):
+    """out[..., j] = on_value if indices == j else off_value;  no gradient to indices
+
+    ``ops.OneHot()(indices, depth, on_value, off_value)``; indices outside
+    ``[0, depth)`` give an all-off row.
+    """
+
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def __call__(self, indices, depth, on_value=1.0, off_value=0.0):
+        if not isinstance(indices, Tensor) or indices.dtype.np_dtype.kind not in "iu":
+            got = indices.dtype if isinstance(indices, Tensor) else type(indices).__name__
+            raise TypeError(f"For 'OneHot', the 'indices' must be an int32 or int64 Tensor, but got {got}.")
+        on = on_value.asnumpy() if isinstance(on_value, Tensor) else np.float32(on_value)
+        off = off_value.asnumpy() if isinstance(off_value, Tensor) else np.float32(off_value)
+        return apply(self, indices, depth=int(depth), on=on, off=off)
+
+    def forward(self, ctx, indices, depth, on, off):
+        hot = indices[..., None] == np.arange(depth)
+        out = np.where(hot, on, off).astype(np.result_type(on, off), copy=False)
+        return np.moveaxis(out, -1, self.axis) if self.axis != -1 else out
+
+    def backward(self, ctx, grad):
+        return None
+
+
+class MatMul(Primitive):
+    """out = op(a) @ op(b), op = transpose when asked;  da = g @ op(b)^T, db = op(a)^T @ g"""
+
+    def __init__(self, transpose_a=False, transpose_b=False):
+        self.transpose_a, self.transpose_b = transpose_a, transpose_b
+
+    def forward(self, ctx, a, b):
+        if self.transpose_a:
+            a = a.swapaxes(-1, -2)
+        if self.transpose_b:
+            b = b.swapaxes(-1, -2)
+        if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+            raise ValueError(f"For 'MatMul', the input dimensions must be equal, but got 'x1_col': {a.shape[-1]} "
+                             f"and 'x2_row': {b.shape[0 if b.ndim == 1 else -2]}. Shapes: {a.shape} and {b.shape}.")
+        if a.dtype != b.dtype:
+            raise TypeError(f"For 'MatMul', the inputs must have the same dtype, but got {a.dtype} and {b.dtype}.")
+        ctx.a, ctx.b = a, b
+        return a @ b
+
+    def backward(self, ctx, grad):
+        a, b = ctx.a, ctx.b
+        if a.ndim == 1 or b.ndim == 1:  # vector cases: lift to matrices
+            a2 = a[None, :] if a.ndim == 1 else a
+            b2 = b[:, None] if b.ndim == 1 else b
+            g2 = grad.reshape(a2.shape[:-1] + b2.shape[-1:])
+            grad_a, grad_b = g2 @ b2.swapaxes(-1, -2), a2.swapaxes(-1, -2) @ g2
+            grad_a, grad_b = grad_a.reshape(a.shape) if a.ndim == 1 else grad_a, grad_b.reshape(b.shape) if b.ndim == 1 else grad_b
+        else:
+            grad_a, grad_b = grad @ b.swapaxes(-1, -2), a.swapaxes(-1, -2) @ grad
+        if self.transpose_a:
+            grad_a = grad_a.swapaxes(-1, -2)
+        if self.transpose_b:
+            grad_b = grad_b.swapaxes(-1, -2)
+        return grad_a, grad_b
+
+
+class BatchMatMul(MatMul):
+    """out = a @ b over leading batch axes (same rule as MatMul)"""

@@ -1,0 +1,109 @@
+"""``Primitive``: the base of every op, and ``apply``, which runs one.
+
+A primitive is a small class: ``forward(ctx, *arrays, **attrs)`` computes the
+result with numpy and saves on ``ctx`` what the backward needs;
+``backward(ctx, grad)`` returns the gradient for each tensor input (``None``
+where there is none). The engine undoes broadcasting for you.
+
+    class Abs(Primitive):
+        '''y = |x|;  dy/dx = sign(x)'''
+        def forward(self, ctx, x):
+            ctx.x = x
+            return np.abs(x)
+        def backward(self, ctx, grad):
+            return grad * np.sign(ctx.x)
+"""
+import inspect
+
+import numpy as np
+
+from .._engine import autograd
+from .._engine.autograd import Node
+from .._engine.tensor import Tensor
+
+
+class Context:
+    """What a forward saved for its backward (attributes set by the op)."""
+
+
+class Primitive:
+    """Base class of ops. Calling the op runs ``forward`` and records the graph."""
+
+    arg_names = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__:
+            params = list(inspect.signature(cls.forward).parameters.values())[2:]
+            cls.arg_names = tuple(p.name for p in params
+                                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def __call__(self, *inputs):
+        return apply(self, *inputs)
+
+    def forward(self, ctx, *arrays):
+        raise NotImplementedError
+
+    def backward(self, ctx, grad):
+        raise NotImplementedError(f"{self.name} has no gradient.")
+
+    def __repr__(self):
+        return f"Prim[{self.name}]"
+
+
+def scalar_array(value, like=None):
+    """A Python number as a 0-d array, taking the dtype of ``like`` when it fits.
+
+    So ``float32_tensor * 2.0`` stays float32 and ``int_tensor + 1`` stays int.
+    """
+    if like is not None:
+        kind = like.dtype.kind
+        if kind == "f" or (kind in "iu" and not isinstance(value, float)) or kind == "b" and isinstance(value, bool):
+            return np.array(value, dtype=like.dtype)
+        if kind in "iub" and isinstance(value, float):
+            return np.array(value, dtype=np.float32)
+    if isinstance(value, bool):
+        return np.array(value)
+    return np.array(value, dtype=np.int64 if isinstance(value, int) else np.float32)
+
+
+def _bad_argument(op, index, value):
+    names = op.arg_names
+    arg = names[index] if index < len(names) else f"input{index}"
+    return TypeError(f"For '{op.name}', the input '{arg}' must be a Tensor or a number, "
+                     f"but got {type(value).__name__}.")
+
+
+def apply(op, *inputs, **attrs):
+    """Run ``op.forward`` on the inputs' arrays and wrap the result in a Tensor.
+
+    Tensors and Python numbers are accepted as inputs; anything else is a
+    ``TypeError`` naming the op and the argument. The graph is recorded only
+    when gradients are enabled and some input requires a gradient.
+    """
+    tensors = []
+    like = None
+    for x in inputs:
+        if isinstance(x, Tensor):
+            like = x._data
+            break
+    for index, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            if isinstance(x, (int, float, bool, np.number, np.bool_)):
+                x = Tensor._wrap(scalar_array(x, like))
+            else:
+                raise _bad_argument(op, index, x)
+        tensors.append(x)
+    ctx = Context()
+    out = op.forward(ctx, *[t._data for t in tensors], **attrs)
+    if type(out) is not np.ndarray:  # numpy returns scalars for 0-d results
+        out = np.asarray(out)
+    if autograd._grad_enabled:
+        for t in tensors:
+            if t.requires_grad:
+                return Tensor._wrap(out, Node(op, ctx, tuple(tensors)))
+    return Tensor._wrap(out)

@@ -1,0 +1,101 @@
+"""Reductions over axes: ``ReduceSum``, ``ReduceMean``, ``ReduceMax``.
+
+Called as ``op(x, axis)``, where ``axis`` is an int, a tuple/list of ints, or
+nothing / ``()`` for all axes; ``keep_dims`` is set when the op is built.
+"""
+import numpy as np
+
+from .primitive import Primitive, apply
+
+
+def normalize_axis(op_name, axis, ndim):
+    """An int / tuple / list / () as a sorted tuple of non-negative axes."""
+    if axis is None or axis == () or axis == []:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    result = []
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"For '{op_name}', the 'axis' must be an int, a tuple or a list of ints, but got {axis!r}.")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"For '{op_name}', the 'axis' must be in range [{-max(ndim, 1)}, {max(ndim, 1)}), but got {a}.")
+        result.append(int(a) % max(ndim, 1))
+    return tuple(sorted(set(result))) if ndim else ()
+
+
+def _expand_back(grad, shape, axes, keep_dims):
+    """Give the reduced gradient its size-1 axes back so it broadcasts to ``shape``."""
+    if not keep_dims:
+        grad = np.expand_dims(grad, axes) if axes else grad
+    return grad
+
+
+class _Reduce(Primitive):
+    def __init__(self, keep_dims=False):
+        if not isinstance(keep_dims, bool):
+            raise TypeError(f"For '{self.name}', 'keep_dims' must be a bool, but got {type(keep_dims).__name__}.")
+        self.keep_dims = keep_dims
+
+    def __call__(self, x, axis=()):
+        ndim = x.ndim if hasattr(x, "ndim") else 0
+        return apply(self, x, axes=normalize_axis(self.name, axis, ndim))
+
+
+class ReduceSum(_Reduce):
+    """out = sum of x over ``axis``;  every summed element gets the gradient 1"""
+
+    def forward(self, ctx, x, axes):
+        ctx.shape, ctx.axes = x.shape, axes
+        return x.sum(axis=axes, keepdims=self.keep_dims)
+
+    def backward(self, ctx, grad):
+        grad = _expand_back(grad, ctx.shape, ctx.axes, self.keep_dims)
+        return np.broadcast_to(grad, ctx.shape)
+
+
+class ReduceMean(_Reduce):
+    """out = mean of x over ``axis``;  every element gets the gradient 1/count
+
+    Integer input gives an integer mean truncated toward zero, as MindSpore.
+    """
+
+    def forward(self, ctx, x, axes):
+        ctx.shape, ctx.axes = x.shape, axes
+        ctx.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        out = x.mean(axis=axes, keepdims=self.keep_dims)
+        if x.dtype.kind in "iu":
+            out = np.trunc(out).astype(x.dtype)
+        elif out.dtype != x.dtype:
+            out = out.astype(x.dtype)
+        return out
+
+    def backward(self, ctx, grad):
+        grad = _expand_back(grad, ctx.shape, ctx.axes, self.keep_dims) / ctx.count
+        return np.broadcast_to(grad, ctx.shape)
+
+
+class _ReduceExtreme(_Reduce):
+    pick = None  # np.max or np.min
+
+    def forward(self, ctx, x, axes):
+        out = type(self).pick(x, axis=axes, keepdims=True)
+        ctx.mask = x == out
+        ctx.shape, ctx.axes = x.shape, axes
+        return out if self.keep_dims else np.squeeze(out, axis=axes)
+
+    def backward(self, ctx, grad):
+        grad = _expand_back(grad, ctx.shape, ctx.axes, self.keep_dims)
+        ties = ctx.mask.sum(axis=ctx.axes, keepdims=True)
+        return grad * ctx.mask / ties
+
+
+class ReduceMax(_ReduceExtreme):
+    """out = max of x over ``axis``;  the gradient goes to the maximum, split evenly among ties"""
+
+    pick = np.max
+
+
+class ReduceMin(_ReduceExtreme):
+    """out = min of x over ``axis``;  the gradient goes to the minimum, split evenly among ties"""
+
+    pick = np.min
