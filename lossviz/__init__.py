@@ -16,5 +16,8 @@ from ._engine.grad_api import grad, value_and_grad
 from ._engine.random import set_seed, get_seed
 from . import ops
 from . import nn
+from . import common, dataset, train
+from .train import Model
+from .checkpoint import save_checkpoint, load_checkpoint, load_param_into_net
 
 __version__ = "0.1.0"

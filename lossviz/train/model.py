@@ -1,0 +1,271 @@
+"""``Model``: train, evaluate and predict with a network, a loss and an optimizer.
+
+``Model`` builds the training network from what it is given (spec §5.5):
+
+* network + loss_fn + optimizer -> ``TrainOneStepCell(WithLossCell(network, loss_fn), optimizer)``
+  (the dataset must give exactly two columns: data, label);
+* network + optimizer -> ``TrainOneStepCell(network, optimizer)``: the network
+  *is* the loss network (the tutorial's ``CustomWithLossCell``) and is called
+  with all the dataset's columns;
+* network + loss_fn -> ``WithLossCell`` (forward only, no update);
+* network alone -> the network, called with all columns (forward only).
+
+``train`` only runs the loop and emits events to the callbacks.
+"""
+import inspect
+
+from .._engine.autograd import no_grad
+from ..nn.cell import Cell
+from ..nn.metrics import Loss, Metric, get_metric_fn
+from ..nn.wrappers import TrainOneStepCell, WithEvalCell, WithLossCell
+from .callback import Callback, CallbackParam, RunContext, bound_hooks
+
+__all__ = ["Model"]
+
+
+class Model:
+    """Train / evaluate / predict, as ``mindspore.Model``.
+
+    >>> model = Model(net, loss, opt)                                           # doctest: +SKIP
+    >>> model.train(epoch=1, train_dataset=ds_train, callbacks=[LossMonitor()])  # doctest: +SKIP
+    epoch: 1 step: 1, loss is 10.873164
+    ...
+    """
+
+    def __init__(self, network, loss_fn=None, optimizer=None, metrics=None, eval_network=None, eval_indexes=None,
+                 amp_level="O0", boost_level="O0", **kwargs):
+        if not isinstance(network, Cell):
+            raise TypeError(f"For 'Model', the 'network' must be a Cell, but got {type(network).__name__}.")
+        if loss_fn is not None and not callable(loss_fn):
+            raise TypeError(f"For 'Model', the 'loss_fn' must be a Cell or None, but got {type(loss_fn).__name__}.")
+        if optimizer is not None and not hasattr(optimizer, "parameters"):
+            raise TypeError(f"For 'Model', the 'optimizer' must be an optimizer such as nn.Momentum, "
+                            f"but got {type(optimizer).__name__}.")
+        if eval_network is not None and not isinstance(eval_network, Cell):
+            raise TypeError(f"For 'Model', the 'eval_network' must be a Cell, but got {type(eval_network).__name__}.")
+        if eval_indexes is not None and (not isinstance(eval_indexes, (list, tuple)) or len(eval_indexes) != 3):
+            raise ValueError(f"For 'Model', the 'eval_indexes' must be a list of 3 ints "
+                             f"[loss, prediction, label], but got {eval_indexes!r}.")
+        self._network, self._loss_fn, self._optimizer = network, loss_fn, optimizer
+        self._metric_fns = _metrics(metrics)
+        self._train_network = self._build_train_network()
+        if eval_network is not None:
+            self._eval_network, self._eval_indexes = eval_network, eval_indexes
+        elif loss_fn is not None:
+            self._eval_network, self._eval_indexes = WithEvalCell(network, loss_fn), [0, 1, 2]
+        else:  # without a loss, the network's outputs go to the metrics as they are
+            self._eval_network, self._eval_indexes = network, None
+
+    def _build_train_network(self):
+        network, loss_fn, optimizer = self._network, self._loss_fn, self._optimizer
+        if optimizer is not None:
+            return TrainOneStepCell(WithLossCell(network, loss_fn) if loss_fn is not None else network, optimizer)
+        if loss_fn is not None:
+            return WithLossCell(network, loss_fn)
+        return network
+
+    @property
+    def train_network(self):
+        return self._train_network
+
+    @property
+    def predict_network(self):
+        return self._network
+
+    @property
+    def eval_network(self):
+        return self._eval_network
+
+    # ----- training -----
+    def train(self, epoch, train_dataset, callbacks=None, dataset_sink_mode=False, sink_size=-1, initial_epoch=0):
+        """Train for ``epoch`` passes over ``train_dataset``; returns None.
+
+        ``dataset_sink_mode`` is accepted for compatibility and changes
+        nothing (lossviz runs on the host, as MindSpore on CPU).
+        """
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch <= 0:
+            raise ValueError(f"For 'Model.train', the 'epoch' must be a positive int, but got {epoch!r}.")
+        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) or not 0 <= initial_epoch < epoch:
+            raise ValueError(f"For 'Model.train', the 'initial_epoch' must be an int in [0, epoch), "
+                             f"but got {initial_epoch!r}.")
+        if not isinstance(dataset_sink_mode, bool):
+            raise TypeError(f"For 'Model.train', the 'dataset_sink_mode' must be a bool, "
+                            f"but got {type(dataset_sink_mode).__name__}.")
+        _check_dataset("Model.train", "train_dataset", train_dataset)
+        callbacks = _callbacks(callbacks)
+        check_columns = self._column_check(train_dataset)
+        batch_num = train_dataset.get_dataset_size()
+
+        cb_params = CallbackParam(
+            batch_num=batch_num, cur_step_num=initial_epoch * batch_num, dataset_sink_mode=dataset_sink_mode,
+            device_number=1, epoch_num=epoch, initial_step=None, last_save_ckpt_step=None, latest_ckpt_file=None,
+            list_callback=callbacks, loss_fn=self._loss_fn, loss_scale_mananger=None, mode="train",
+            network=self._network, optimizer=self._optimizer, parallel_mode="stand_alone",
+            train_dataset=train_dataset, train_dataset_element=None, train_network=self._train_network)
+        run_context = RunContext(cb_params)
+        hooks = {name: bound_hooks(callbacks, name) for name in (
+            "on_train_begin", "on_train_epoch_begin", "on_train_step_begin", "on_train_step_end",
+            "on_train_epoch_end", "on_train_end")}
+        step_begin, step_end = hooks["on_train_step_begin"], hooks["on_train_step_end"]
+        train_network = self._train_network
+        train_network.set_train(True)
+
+        for hook in hooks["on_train_begin"]:
+            hook(run_context)
+        step = cb_params["cur_step_num"]
+        for e in range(initial_epoch + 1, epoch + 1):
+            cb_params["cur_epoch_num"] = e
+            for hook in hooks["on_train_epoch_begin"]:
+                hook(run_context)
+            for batch in train_dataset._tensor_rows():
+                if check_columns is not None and len(batch) != check_columns[0]:
+                    raise check_columns[1](len(batch))
+                step += 1
+                cb_params["cur_step_num"] = step
+                cb_params["train_dataset_element"] = batch
+                for hook in step_begin:
+                    hook(run_context)
+                cb_params["net_outputs"] = train_network(*batch)
+                for hook in step_end:
+                    hook(run_context)
+                if run_context._stop_requested:
+                    break
+            for hook in hooks["on_train_epoch_end"]:
+                hook(run_context)
+            if run_context._stop_requested:
+                break
+        for hook in hooks["on_train_end"]:
+            hook(run_context)
+
+    def _column_check(self, dataset):
+        """``(expected column count, error maker)``, or None when any count may do."""
+        names = dataset.get_col_names()
+        if self._loss_fn is not None:
+            return 2, lambda got: ValueError(
+                f"When 'loss_fn' is not None, 'train_dataset' should return two elements, but got {got}, please "
+                f"check the number of elements returned by 'train_dataset'. Model(network, loss_fn, optimizer) "
+                f"wraps them in nn.WithLossCell, whose construct(data, label) takes one data column and one label "
+                f"column; the dataset's columns are {names}. To train on {got} columns, wrap the network and the "
+                f"loss in a custom WithLossCell whose construct takes all the columns (as the tutorial's "
+                f"CustomWithLossCell(net, loss) does), and pass it as Model(network=loss_net, optimizer=opt).")
+        arity = _positional_arity(self._network)
+        if arity is None:
+            return None
+        low, high, params = arity
+        if low != high:
+            return None  # optional inputs: let the call decide
+        cls = self._network.cls_name
+        return low, lambda got: ValueError(
+            f"For 'Model.train', the network {cls}.construct({', '.join(params)}) takes {low} inputs, but "
+            f"'train_dataset' returns {got} columns {names}. Without a 'loss_fn', Model calls the network with all "
+            f"the dataset's columns, so the network must return the loss and take one input per column (for "
+            f"example a custom WithLossCell with construct(self, {', '.join(names)})).")
+
+    # ----- evaluation and prediction -----
+    def eval(self, valid_dataset, callbacks=None, dataset_sink_mode=False):
+        """Run the metrics over ``valid_dataset``: returns ``{metric name: value}``."""
+        if not self._metric_fns:
+            raise ValueError("For 'Model.eval', the model has no metrics: build it with "
+                             "Model(net, loss, opt, metrics={'mae', 'loss'}) for example.")
+        _check_dataset("Model.eval", "valid_dataset", valid_dataset)
+        callbacks = _callbacks(callbacks)
+        network, indexes = self._eval_network, self._eval_indexes
+        network.set_train(False)
+        for metric in self._metric_fns.values():
+            metric.clear()
+        cb_params = CallbackParam(batch_num=valid_dataset.get_dataset_size(), cur_step_num=0, cur_epoch_num=1,
+                                  epoch_num=1, dataset_sink_mode=dataset_sink_mode, mode="eval", network=network,
+                                  valid_dataset=valid_dataset, list_callback=callbacks, metrics=None)
+        run_context = RunContext(cb_params)
+        hooks = {name: bound_hooks(callbacks, name) for name in (
+            "on_eval_begin", "on_eval_epoch_begin", "on_eval_step_begin", "on_eval_step_end",
+            "on_eval_epoch_end", "on_eval_end")}
+        for hook in hooks["on_eval_begin"] + hooks["on_eval_epoch_begin"]:
+            hook(run_context)
+        with no_grad():
+            for batch in valid_dataset._tensor_rows():
+                cb_params["cur_step_num"] += 1
+                for hook in hooks["on_eval_step_begin"]:
+                    hook(run_context)
+                outputs = network(*batch)
+                cb_params["net_outputs"] = outputs
+                outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+                for metric in self._metric_fns.values():
+                    if indexes is None:
+                        metric.update(*outputs)
+                    elif isinstance(metric, Loss):
+                        metric.update(outputs[indexes[0]])
+                    else:
+                        metric.update(outputs[indexes[1]], outputs[indexes[2]])
+                for hook in hooks["on_eval_step_end"]:
+                    hook(run_context)
+        results = {name: metric.eval() for name, metric in self._metric_fns.items()}
+        cb_params["metrics"] = results
+        for hook in hooks["on_eval_epoch_end"] + hooks["on_eval_end"]:
+            hook(run_context)
+        return results
+
+    def predict(self, *predict_data):
+        """The network's output for the inputs (no gradient is recorded)."""
+        self._network.set_train(False)
+        with no_grad():
+            return self._network(*predict_data)
+
+
+def _check_dataset(where, name, dataset):
+    if not hasattr(dataset, "_tensor_rows") or not hasattr(dataset, "get_dataset_size"):
+        raise TypeError(f"For '{where}', the '{name}' must be a lossviz dataset (lossviz.dataset.GeneratorDataset"
+                        f"(...).batch(...)), but got {type(dataset).__name__}.")
+
+
+def _callbacks(callbacks):
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"For 'Model', the 'callbacks' must be a Callback or a list of Callbacks, "
+                        f"but got {type(callbacks).__name__}.")
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"For 'Model', the elements in 'callbacks' must be Callback functions, "
+                            f"but got {type(cb).__name__}.")
+    return list(callbacks)
+
+
+def _metrics(metrics):
+    if metrics is None:
+        return {}
+    if isinstance(metrics, dict):
+        items = list(metrics.items())
+    elif isinstance(metrics, (set, list, tuple, frozenset)):
+        items = [(m, m) if isinstance(m, str) else (type(m).__name__.lower(), m) for m in metrics]
+    else:
+        raise TypeError(f"For 'Model', the 'metrics' must be a set, list or dict of metric names or Metric "
+                        f"objects, but got {type(metrics).__name__}.")
+    found = {}
+    for name, metric in items:
+        if isinstance(metric, str):
+            metric = get_metric_fn(metric)
+        if not isinstance(metric, Metric):
+            raise TypeError(f"For 'Model', the metric '{name}' must be a metric name or a Metric, "
+                            f"but got {type(metric).__name__}.")
+        found[name] = metric
+    return found
+
+
+def _positional_arity(cell):
+    """``(min, max, names)`` of the positional inputs of ``cell.construct``; None when it takes ``*args``."""
+    try:
+        params = list(inspect.signature(cell.construct).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    names, low = [], 0
+    for p in params:
+        if p.kind == p.VAR_POSITIONAL:
+            return None
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+            if p.default is p.empty:
+                low += 1
+    return low, len(names), names
