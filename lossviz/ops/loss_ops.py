@@ -1,0 +1,348 @@
+"""Fused loss primitives: a whole loss formula as one op, forward and backward side by side.
+
+A loss written with small ops (``abs(logits - labels)``) makes one temporary
+array per op, forward and backward. On a million elements those temporaries
+cost more than the arithmetic, so the built-in losses call these primitives
+instead; each one computes the **unreduced** loss (one value per element or
+per sample). The reduction ('mean' / 'sum' / 'none') is never done here: it
+is ``LossBase.get_loss``'s job (and ``reduce_loss`` for the functional forms).
+
+Unlike MindSpore's primitives of the same name, ``SmoothL1Loss``,
+``BinaryCrossEntropy``, ``SoftmaxCrossEntropyWithLogits`` and
+``SparseSoftmaxCrossEntropyWithLogits`` take no ``reduction`` and return one
+loss per element / sample (MindSpore's ``SoftmaxCrossEntropyWithLogits``
+returns ``(loss, dlogits)``; ours returns the loss only).
+
+Each backward computes only the gradients that some input needs: ``__call__``
+records which inputs require a gradient.
+"""
+import numpy as np
+
+from .._engine.tensor import Tensor
+from .primitive import Primitive, apply
+
+# The epsilon MindSpore's BinaryCrossEntropy adds inside its logs (not a clamp).
+BCE_EPSILON = 1e-12
+# The epsilon SampledSoftmaxLoss adds to the probabilities before the log.
+SAMPLED_EPSILON = 1e-20
+
+
+def _needs(*inputs):
+    return tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+
+
+def _constant(grad):
+    """The single value of a gradient that is one number broadcast ('mean' / 'sum'), else None."""
+    if grad.ndim == 0 or (grad.size and not any(grad.strides)):
+        return grad.reshape(-1)[0] if grad.ndim else grad[()]
+    return None
+
+
+def _times(g, grad):
+    """``g * grad``, in place when ``g`` (a fresh array) can hold the result."""
+    constant = _constant(grad)
+    if constant is not None:
+        grad = constant
+    if np.result_type(g, grad) == g.dtype and np.broadcast_shapes(g.shape, np.shape(grad)) == g.shape:
+        return np.multiply(g, grad, out=g)
+    return g * grad
+
+
+def _both(g, needs):
+    """(grad for logits, grad for labels) where labels enter with a minus sign."""
+    return (g if needs[0] else None), ((-g if needs[0] else np.negative(g, out=g)) if needs[1] else None)
+
+
+class _LossPrimitive(Primitive):
+    def __call__(self, *inputs):
+        return apply(self, *inputs, needs=_needs(*inputs))
+
+
+# ----- regression losses -----
+class AbsoluteError(_LossPrimitive):
+    """out = |logits - labels| (elementwise, broadcasting)
+
+    d/dlogits = sign(logits - labels), 0 where they are equal; d/dlabels = -d/dlogits.
+    """
+
+    def forward(self, ctx, logits, labels, *, needs):
+        ctx.diff, ctx.needs = np.subtract(logits, labels), needs
+        return np.abs(ctx.diff)
+
+    def backward(self, ctx, grad):
+        return _both(_times(np.sign(ctx.diff), grad), ctx.needs)
+
+
+class SquaredError(_LossPrimitive):
+    """out = (logits - labels)^2 (elementwise, broadcasting)
+
+    d/dlogits = 2 (logits - labels); d/dlabels = -d/dlogits.
+    """
+
+    def forward(self, ctx, logits, labels, *, needs):
+        ctx.diff, ctx.needs = np.subtract(logits, labels), needs
+        return np.square(ctx.diff)
+
+    def backward(self, ctx, grad):
+        diff, constant = ctx.diff, _constant(grad)
+        if constant is not None:  # one pass: diff * (2 g)
+            return _both(np.multiply(diff, 2 * constant), ctx.needs)
+        return _both(_times(np.multiply(diff, 2), grad), ctx.needs)
+
+
+class SmoothL1Loss(_LossPrimitive):
+    """out = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta;  d = logits - labels
+
+    d/dlogits = d / beta clipped to [-1, 1]; d/dlabels = -d/dlogits.
+    ``ops.SmoothL1Loss(beta=1.0)(logits, labels)``; shapes must be equal.
+    """
+
+    def __init__(self, beta=1.0):
+        self.beta = float(beta)
+
+    def forward(self, ctx, logits, labels, *, needs):
+        if not self.beta > 0:
+            raise ValueError(f"For 'SmoothL1Loss', the 'beta' must be greater than 0, but got {self.beta}.")
+        diff = np.subtract(logits, labels)
+        beta = diff.dtype.type(self.beta)
+        ctx.diff, ctx.needs = diff, needs
+        # NOTE: with m = min(|d|, beta) both branches are m * (|d| - m/2) / beta,
+        # which needs no np.where (slow on random masks) and few temporaries.
+        out = np.abs(diff)
+        half_m = np.minimum(out, beta)
+        half_m *= diff.dtype.type(0.5)
+        out -= half_m                       # |d| - m/2
+        out *= half_m                       # m/2 * (|d| - m/2)
+        out *= diff.dtype.type(2 / self.beta)
+        return out
+
+    def backward(self, ctx, grad):
+        beta, constant = ctx.diff.dtype.type(self.beta), _constant(grad)
+        g = np.clip(ctx.diff, -beta, beta)
+        if constant is not None:
+            g *= constant / beta
+        else:
+            g = _times(g, grad)
+            g /= beta
+        return _both(g, ctx.needs)
+
+
+class BinaryCrossEntropy(_LossPrimitive):
+    """out = -( y ln(p + 1e-12) + (1 - y) ln(1 - p + 1e-12) );  p = logits, y = labels
+
+    The epsilon is added inside the logs (as MindSpore), so p = 0, y = 1 gives
+    27.631021 instead of inf. MindSpore's hand-written gradients:
+    d/dp = (p - y) / max(p (1 - p), 1e-12);  d/dy = ln(1 - p) - ln(p), with no
+    epsilon (so +-inf at p = 0 or 1). float16 is computed in float32.
+    Weights are applied by ``get_loss`` (or ``reduce_loss``), not here.
+    """
+
+    def forward(self, ctx, logits, labels, *, needs):
+        out_dtype = logits.dtype
+        if out_dtype == np.float16:
+            logits, labels = logits.astype(np.float32), labels.astype(np.float32)
+        ctx.p, ctx.y, ctx.needs, ctx.out_dtype = logits, labels, needs, out_dtype
+        eps = logits.dtype.type(BCE_EPSILON)
+        # NOTE: y ln(a) + (1 - y) ln(b) = y (ln(a) - ln(b)) + ln(b): one product fewer.
+        log_p = np.add(logits, eps)
+        np.log(log_p, out=log_p)
+        log_q = np.subtract(logits.dtype.type(1), logits)
+        log_q += eps
+        np.log(log_q, out=log_q)
+        log_p -= log_q
+        log_p *= labels
+        log_p += log_q
+        out = np.negative(log_p, out=log_p)
+        return out.astype(out_dtype) if out_dtype != out.dtype else out
+
+    def backward(self, ctx, grad):
+        p, y, needs, dtype = ctx.p, ctx.y, ctx.needs, ctx.out_dtype
+        grad_p = grad_y = None
+        if needs[0]:
+            denom = np.subtract(p.dtype.type(1), p)
+            denom *= p
+            np.maximum(denom, p.dtype.type(BCE_EPSILON), out=denom)
+            grad_p = np.subtract(p, y)
+            grad_p /= denom
+            grad_p = _times(grad_p, grad).astype(dtype, copy=False)
+        if needs[1]:
+            with np.errstate(divide="ignore"):
+                grad_y = np.log1p(-p)
+                grad_y -= np.log(p)
+            grad_y = _times(grad_y, grad).astype(dtype, copy=False)
+        return grad_p, grad_y
+
+
+# ----- classification losses -----
+def softmax_parts(logits):
+    """Stable pieces of a row-wise softmax: ``shifted = logits - rowmax`` and ``e = exp(shifted)``.
+
+    NOTE: subtracting the row maximum keeps exp() from overflowing and changes
+    nothing (softmax(x) = softmax(x - c)); log-softmax = shifted - ln(sum(e)).
+    Returns ``(shifted, e, sum_e)``; ``e`` is computed in a fresh array.
+    """
+    shifted = np.subtract(logits, logits.max(axis=1, keepdims=True))
+    e = np.exp(shifted)
+    return shifted, e, e.sum(axis=1)
+
+
+class SoftmaxCrossEntropyWithLogits(_LossPrimitive):
+    """out_i = -sum_j labels_ij * log_softmax(logits_i)_j   (logits and labels (N, C), out (N,))
+
+    Gradient as MindSpore: d/dlogits_i = softmax(logits_i) - labels_i for any
+    labels (the true derivative only when a label row sums to 1); d/dlabels = 0.
+    """
+
+    def forward(self, ctx, logits, labels, *, needs):
+        logits_max = logits.max(axis=1, keepdims=True)
+        shifted = np.subtract(logits, logits_max)
+        # NOTE: -sum y (s - ln Z) = ln Z * sum y - sum y s, with no (N, C) temporary for y * s.
+        picked = np.einsum("ij,ij->i", labels, shifted)
+        e = np.exp(shifted, out=shifted)
+        sum_e = e.sum(axis=1)
+        ctx.e, ctx.sum_e, ctx.labels = e, sum_e, labels
+        return np.log(sum_e) * labels.sum(axis=1) - picked
+
+    def backward(self, ctx, grad):
+        scale = (grad / ctx.sum_e)[:, None]
+        g = np.multiply(ctx.e, scale)
+        g -= ctx.labels * grad[:, None]
+        return g, None
+
+
+class SparseSoftmaxCrossEntropyWithLogits(_LossPrimitive):
+    """out_i = -log_softmax(logits_i)[labels_i]   (logits (N, C), int labels (N,), out (N,))
+
+    d/dlogits_i = softmax(logits_i) - onehot(labels_i). Labels must lie in [0, C)
+    (checked by the callers). Same numbers as the dense form with one-hot labels.
+    """
+
+    def forward(self, ctx, logits, labels, *, needs):
+        rows = np.arange(logits.shape[0])
+        shifted = np.subtract(logits, logits.max(axis=1, keepdims=True))
+        picked = shifted[rows, labels]
+        e = np.exp(shifted, out=shifted)
+        sum_e = e.sum(axis=1)
+        ctx.e, ctx.sum_e, ctx.rows, ctx.labels = e, sum_e, rows, labels
+        return np.log(sum_e) - picked
+
+    def backward(self, ctx, grad):
+        grad = np.broadcast_to(grad, ctx.sum_e.shape)
+        g = np.multiply(ctx.e, (grad / ctx.sum_e)[:, None])
+        g[ctx.rows, ctx.labels] -= grad
+        return g, None
+
+
+class CosineSimilarity(_LossPrimitive):
+    """out = sum_a(x1 * x2) / ( sqrt(sum_a(x1^2)) * sqrt(sum_a(x2^2)) ) along ``axis`` (default 1)
+
+    No epsilon: an all-zero vector gives 0/0 = nan, as MindSpore.
+    d/dx1 = x2 / (|x1| |x2|) - out * x1 / |x1|^2, and symmetrically for x2.
+    """
+
+    def __init__(self, axis=1):
+        self.axis = axis
+
+    @staticmethod
+    def _dot(a, b):
+        return (a[..., None, :] @ b[..., :, None])[..., 0, 0]
+
+    def forward(self, ctx, x1, x2, *, needs):
+        a1, a2 = np.moveaxis(x1, self.axis, -1), np.moveaxis(x2, self.axis, -1)
+        dot, sq1, sq2 = self._dot(a1, a2), self._dot(a1, a1), self._dot(a2, a2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            norms = np.sqrt(sq1) * np.sqrt(sq2)
+            cos = dot / norms
+        ctx.x1, ctx.x2, ctx.norms, ctx.sq1, ctx.sq2, ctx.cos, ctx.needs = x1, x2, norms, sq1, sq2, cos, needs
+        return cos
+
+    def backward(self, ctx, grad):
+        axis, x1, x2, cos = self.axis, ctx.x1, ctx.x2, ctx.cos
+        with np.errstate(divide="ignore", invalid="ignore"):
+            across = np.expand_dims(grad / ctx.norms, axis)          # g / (|x1| |x2|)
+            grads, tmp = [], None
+            for mine, other, sq, need in ((x1, x2, ctx.sq1, ctx.needs[0]), (x2, x1, ctx.sq2, ctx.needs[1])):
+                if not need:
+                    grads.append(None)
+                    continue
+                g = np.multiply(other, across)
+                tmp = np.multiply(mine, np.expand_dims(grad * cos / sq, axis), out=tmp)
+                g -= tmp
+                grads.append(g)
+        return tuple(grads)
+
+
+class Hinge(Primitive):
+    """out = max(x, 0), where nan counts as below 0 (MindSpore CPU's Maximum(nan, 0) = 0)
+
+    d/dx = 1 where x > 0, 1/2 where x == 0 (a tie splits the gradient), 0 elsewhere.
+    """
+
+    def forward(self, ctx, x):
+        ctx.share = (x > 0) + np.asarray(0.5, x.dtype) * (x == 0)
+        return np.fmax(x, np.zeros((), x.dtype))
+
+    def backward(self, ctx, grad):
+        return grad * ctx.share
+
+
+class SampledLogits(Primitive):
+    """The logits of the true and the sampled classes, as SampledSoftmaxLoss needs them.
+
+    ``SampledLogits()(weights (C, D), biases (C,), hidden (N, D), labels=(N, T) ints,
+    sampled=(K,) ints, true_expected=(N, T), sampled_expected=(K,), remove_accidental_hits=bool)``
+    returns ``z`` of shape (N, T + K):
+
+        z[i, k]     = <hidden_i, weights[labels[i, k]]> + biases[labels[i, k]] - ln(true_expected[i, k])
+        z[i, T + s] = <hidden_i, weights[sampled[s]]>   + biases[sampled[s]]   - ln(sampled_expected[s])
+
+    With ``remove_accidental_hits`` a sampled column equal to one of row i's
+    true classes is pushed to a huge negative logit (softmax 0, gradient 0).
+    The gradient of ``weights`` is dense in shape but only the gathered rows
+    are written: one zero array, one scatter-add (repeated ids add up).
+    """
+
+    def __call__(self, weights, biases, hidden, labels, sampled, true_expected, sampled_expected,
+                 remove_accidental_hits=True):
+        return apply(self, weights, biases, hidden, labels=labels, sampled=sampled,
+                     true_expected=true_expected, sampled_expected=sampled_expected,
+                     remove=remove_accidental_hits, needs=_needs(weights, biases, hidden))
+
+    def forward(self, ctx, weights, biases, hidden, *, labels, sampled, true_expected, sampled_expected,
+                remove, needs):
+        w_true, w_sampled = weights[labels], weights[sampled]            # (N, T, D), (K, D)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            true_logits = ((w_true @ hidden[:, :, None])[..., 0] + biases[labels]
+                           - np.log(true_expected).astype(weights.dtype, copy=False))
+            sampled_logits = (hidden @ w_sampled.T + biases[sampled]
+                              - np.log(sampled_expected).astype(weights.dtype, copy=False))
+        hits = None
+        if remove:
+            hits = (labels[:, :, None] == sampled[None, None, :]).any(axis=1)   # (N, K)
+            if hits.any():
+                sampled_logits[hits] = np.finfo(sampled_logits.dtype).min / 2
+            else:
+                hits = None
+        ctx.save = (weights.shape, hidden, w_true, w_sampled, labels, sampled, hits, needs)
+        return np.concatenate([true_logits, sampled_logits], axis=1)
+
+    def backward(self, ctx, grad):
+        shape, hidden, w_true, w_sampled, labels, sampled, hits, needs = ctx.save
+        num_true = labels.shape[1]
+        g_true, g_sampled = grad[:, :num_true], grad[:, num_true:]
+        if hits is not None:
+            g_sampled = np.where(hits, 0, g_sampled)
+        grad_w = grad_b = grad_h = None
+        if needs[2]:
+            grad_h = (g_true[:, None, :] @ w_true)[:, 0, :] + g_sampled @ w_sampled
+        if needs[0] or needs[1]:
+            ids = np.concatenate([labels.reshape(-1), sampled])
+        if needs[0]:
+            rows = np.concatenate([(g_true[:, :, None] * hidden[:, None, :]).reshape(-1, shape[1]),
+                                   g_sampled.T @ hidden])
+            grad_w = np.zeros(shape, grad.dtype)
+            np.add.at(grad_w, ids, rows)
+        if needs[1]:
+            grad_b = np.bincount(ids, np.concatenate([g_true.reshape(-1), g_sampled.sum(axis=0)]),
+                                 minlength=shape[0]).astype(grad.dtype)
+        return grad_w, grad_b, grad_h
