@@ -250,7 +250,7 @@ class SampledSoftmaxLoss(LossBase):
         labels, sampled, true_expected, sampled_expected = self._prepare(weights, biases, labels, logits)
         z = self.sampled_logits(weights, biases, logits, labels, sampled, true_expected, sampled_expected,
                                 self.remove_accidental_hits)               # (N, num_true + K)
-        targets = np.zeros(z.shape, z.dtype)
+        targets = np.zeros(z.shape, z.dtype.np_dtype)
         targets[:, :self.num_true] = 1 / self.num_true
         # NOTE: the 1e-20 keeps ln() finite when a true class is hopeless (loss <= 46.05).
         x = -self.reduce_sum(Tensor._wrap(targets) * self.log(self.softmax(z) + 1e-20), 1)
