@@ -146,7 +146,11 @@ class _Iterator:
             raise
         if self._index is not None:
             row = [row[i] for i in self._index]
-        values = [np.asarray(c) if self.output_numpy else Tensor._wrap(np.asarray(c)) for c in row]
+        if self.output_numpy:
+            values = [np.asarray(c) for c in row]
+        else:  # rows hold ndarrays already (converted when read from the source)
+            wrap = Tensor._wrap
+            values = [wrap(c) for c in row]
         if self.as_dict:
             return dict(zip(self.dataset.column_names, values))
         return values

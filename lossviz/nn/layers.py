@@ -12,13 +12,41 @@ import numpy as np
 from .._engine.parameter import Parameter
 from .._engine.tensor import Tensor
 from ..common.initializer import HeUniform, Uniform, initializer
-from ..ops import array_ops as _array_ops
 from ..ops import functional as F
+from ..ops.primitive import Primitive, apply
 from .cell import Cell
 
 __all__ = ["Dense", "ReLU", "Sigmoid", "Softmax", "LogSoftmax", "Flatten", "SequentialCell"]
 
-_matmul_transpose_b = _array_ops.MatMul(transpose_b=True)
+
+class DenseKernel(Primitive):
+    """out = x @ weight.T + bias  (one fused op for Dense's matmul and bias add)
+
+    Gradients, for x of shape (N, in), weight (out, in), bias (out,)::
+
+        d/dx      = grad @ weight          (N, in)
+        d/dweight = grad.T @ x             (out, in)
+        d/dbias   = sum of grad over rows  (out,)
+
+    It gives the same numbers as ``ops.MatMul(transpose_b=True)`` followed by
+    ``+ bias`` (the tests check this) with one graph node instead of two: the
+    tutorial's training step is tiny, so Python overhead per op dominates.
+    """
+
+    def forward(self, ctx, x, weight, *bias, need_dx=True):
+        ctx.x, ctx.weight, ctx.need_dx = x, weight, need_dx
+        out = x @ weight.T
+        if bias:
+            out += bias[0]
+        return out
+
+    def backward(self, ctx, grad):
+        grad_x = grad @ ctx.weight if ctx.need_dx else None
+        grad_w = grad.T @ ctx.x
+        return grad_x, grad_w, grad.sum(axis=0)
+
+
+_dense_kernel = DenseKernel()
 
 
 class Dense(Cell):
@@ -66,15 +94,20 @@ class Dense(Cell):
     def construct(self, x):
         if not isinstance(x, Tensor):
             raise TypeError(f"For 'Dense', the input 'x' must be a Tensor, but got {type(x).__name__}.")
-        shape = x._data.shape
+        data, weight = x._data, self.weight
+        shape = data.shape
+        if not shape or shape[-1] != self.in_channels:
+            raise ValueError(f"For 'Dense' (MatMul), the last dimension of the input must be in_channels="
+                             f"{self.in_channels}, but got an input of shape {shape}.")
+        if data.dtype != weight._data.dtype:
+            raise TypeError(f"For 'Dense', the input dtype must be the weight's ({weight._data.dtype}), but got "
+                            f"{data.dtype}; Dense does not cast: use ops.cast(x, lossviz.float32) first.")
         if len(shape) != 2:
-            if not shape or shape[-1] != self.in_channels:
-                raise ValueError(f"For 'Dense', the last dimension of the input must be in_channels="
-                                 f"{self.in_channels}, but got an input of shape {shape}.")
             x = F.reshape(x, (-1, self.in_channels))
-        y = _matmul_transpose_b(x, self.weight)
         if self.bias is not None:
-            y = y + self.bias
+            y = apply(_dense_kernel, x, weight, self.bias, need_dx=x.requires_grad)
+        else:
+            y = apply(_dense_kernel, x, weight, need_dx=x.requires_grad)
         if len(shape) != 2:
             y = F.reshape(y, shape[:-1] + (self.out_channels,))
         if self.activation is not None:

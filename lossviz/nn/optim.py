@@ -87,25 +87,27 @@ class Optimizer(Cell):
         if len(gradients) != len(params):
             raise ValueError(f"For '{self.cls_name}', the number of gradients ({len(gradients)}) must equal the "
                              f"number of parameters ({len(params)}).")
+        grads = [g._data if isinstance(g, Tensor) else np.asarray(g) for g in gradients]
+        for i, g in enumerate(grads):
+            if g.dtype != np.float32:
+                grads[i] = g.astype(np.float32)
+        if self._any_decay:  # NOTE: decay * loss_scale, since the gradient still carries the scale
+            grads = [g if d is None else g + d * p._data for g, d, p in zip(grads, self._decays, params)]
+        if self._unscale is not None:
+            grads = [g / self._unscale for g in grads]
         if self._lr_is_static:  # 0-d float32 arrays, read each step so set_data() is seen
             lrs = [s._data for s in self._lr_schedules]
         else:
             lrs = [_lr_at(s, self._step) for s in self._lr_schedules]
-        decays, unscale = self._decays, self._unscale
-        update = self._update
-        for i, (param, grad) in enumerate(zip(params, gradients)):
-            g = grad._data if type(grad) is Tensor or isinstance(grad, Tensor) else np.asarray(grad)
-            if g.dtype != np.float32:
-                g = g.astype(np.float32)
-            decay = decays[i]
-            if decay is not None:
-                g = g + decay * param._data  # NOTE: decay * loss_scale, as the grad still carries the scale
-            if unscale is not None:
-                g = g / unscale
-            update(i, param, g, lrs[i])
-        self._step += 1
+        self._apply(params, grads, lrs)
+        self.__dict__["_step"] += 1  # NOTE: bypasses Cell.__setattr__ (hot path)
         self.global_step._data += 1
         return True
+
+    def _apply(self, params, grads, lrs):
+        """Update every parameter in place; ``grads`` are float32 arrays, ``lrs`` float32 scalars."""
+        for i, (param, grad, lr) in enumerate(zip(params, grads, lrs)):
+            self._update(i, param, grad, lr)
 
     def _update(self, index, param, grad, lr):
         raise NotImplementedError
@@ -140,14 +142,16 @@ class Momentum(Optimizer):
         self.moments = self._state("moments")
         self._m = np.float32(momentum)
 
-    def _update(self, index, param, grad, lr):
-        v = self.moments[index]._data
-        v *= self._m
-        v += grad
-        if self.use_nesterov:
-            param._data -= lr * (grad + self._m * v)
-        else:
-            param._data -= lr * v
+    def _apply(self, params, grads, lrs):
+        m, nesterov = self._m, self.use_nesterov
+        for param, v, grad, lr in zip(params, self.moments, grads, lrs):
+            v = v._data
+            v *= m
+            v += grad
+            if nesterov:
+                param._data -= lr * (grad + m * v)
+            else:
+                param._data -= lr * v
 
 
 class SGD(Optimizer):

@@ -1,0 +1,223 @@
+"""Benchmark: the tutorial's training step on lossviz vs the same step in hand-written numpy.
+
+Setup as the tutorial: Dense(1, 1), L1 loss (mean), Momentum(0.005, 0.9),
+160 rows shuffled each epoch, batches of 16. Three variants run interleaved
+in one process (round-robin, one epoch each per round), and per-step times
+are compared by their medians:
+
+* numpy:      the forward, the gradient and the momentum update written by hand;
+* loop:       MindSpore-2.x style, ``value_and_grad(forward, None, opt.parameters)`` + ``opt(grads)``
+              over ``dataset.create_tuple_iterator()``;
+* Model:      ``Model(net, loss, opt).train(1, dataset, callbacks=[LossMonitor()])``
+              (stdout sent to a null sink while timing).
+
+Targets: loop <= 3x numpy, Model.train <= 4x numpy. Then the peak memory
+(ru_maxrss) of a subprocess that runs all 17 tutorial cells (target <= 50 MiB).
+
+Run: ``python bench/bench_training.py [--rounds 200]``
+"""
+import argparse
+import contextlib
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import lossviz  # noqa: E402
+import lossviz.nn as nn  # noqa: E402
+import lossviz.ops as ops  # noqa: E402
+from lossviz import dataset as ds  # noqa: E402
+from lossviz.train.callback import Callback, LossMonitor  # noqa: E402
+
+
+def get_data(num, w=2.0, b=3.0):
+    for _ in range(num):
+        x = np.random.uniform(-10.0, 10.0)
+        noise = np.random.normal(0, 1)
+        y = x * w + b + noise
+        yield np.array([x]).astype(np.float32), np.array([y]).astype(np.float32)
+
+
+if hasattr(nn, "LossBase"):
+    class L1Loss(nn.LossBase):  # the tutorial's loss
+        def __init__(self, reduction="mean"):
+            super().__init__(reduction)
+            self.abs = ops.Abs()
+
+        def construct(self, base, target):
+            return self.get_loss(self.abs(base - target))
+else:  # before issue 3 lands: the tutorial's first L1Loss (Abs + ReduceMean)
+    class L1Loss(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.abs, self.reduce_mean = ops.Abs(), ops.ReduceMean()
+
+        def construct(self, base, target):
+            return self.reduce_mean(self.abs(base - target))
+
+
+class LinearNet(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Dense(1, 1, lossviz.Tensor(np.array([[0.01]], np.float32)),
+                           lossviz.Tensor(np.array([-0.02], np.float32)))
+
+    def construct(self, x):
+        return self.fc(x)
+
+
+class StepTimer(Callback):
+    def __init__(self):
+        self.times = []
+
+    def on_train_epoch_begin(self, run_context):
+        self.last = time.perf_counter()
+
+    def on_train_step_end(self, run_context):
+        now = time.perf_counter()
+        self.times.append(now - self.last)
+        self.last = now
+
+
+class NullWriter:
+    def write(self, s):
+        return len(s)
+
+    def flush(self):
+        pass
+
+
+# ----- the three variants: each runs one epoch and appends per-step seconds -----
+class NumpyVariant:
+    def __init__(self, rows, rng):
+        self.x = np.stack([r[0] for r in rows])
+        self.y = np.stack([r[1] for r in rows])
+        self.rng = rng
+        self.w, self.b = np.array([[0.01]], np.float32), np.array([-0.02], np.float32)
+        self.vw, self.vb = np.zeros_like(self.w), np.zeros_like(self.b)
+        self.lr, self.m = np.float32(0.005), np.float32(0.9)
+        self.times = []
+
+    def epoch(self):
+        last = time.perf_counter()
+        order = self.rng.permutation(len(self.x))
+        xs, ys = self.x[order], self.y[order]
+        w, b, vw, vb, lr, m = self.w, self.b, self.vw, self.vb, self.lr, self.m
+        for start in range(0, len(xs), 16):
+            x, y = xs[start:start + 16], ys[start:start + 16]
+            diff = x @ w.T + b - y
+            loss = np.abs(diff).mean()
+            g = np.sign(diff) / np.float32(diff.size)
+            gw, gb = g.T @ x, g.sum(axis=0)
+            vw *= m
+            vw += gw
+            w -= lr * vw
+            vb *= m
+            vb += gb
+            b -= lr * vb
+            float(loss)
+            now = time.perf_counter()
+            self.times.append(now - last)
+            last = now
+
+
+class LoopVariant:
+    def __init__(self, rows):
+        self.net, self.loss_fn = LinearNet(), L1Loss()
+        self.opt = nn.Momentum(self.net.trainable_params(), learning_rate=0.005, momentum=0.9)
+        self.dataset = ds.GeneratorDataset(rows, column_names=["data", "label"]).batch(16)
+
+        def forward(x, y):
+            return self.loss_fn(self.net(x), y)
+
+        self.grad_fn = lossviz.value_and_grad(forward, None, self.opt.parameters)
+        self.times = []
+
+    def epoch(self):
+        last = time.perf_counter()
+        for x, y in self.dataset.create_tuple_iterator():
+            loss, grads = self.grad_fn(x, y)
+            self.opt(grads)
+            now = time.perf_counter()
+            self.times.append(now - last)
+            last = now
+
+
+class ModelVariant:
+    def __init__(self, rows):
+        net = LinearNet()
+        opt = nn.Momentum(net.trainable_params(), learning_rate=0.005, momentum=0.9)
+        self.model = lossviz.Model(net, L1Loss(), opt)
+        self.dataset = ds.GeneratorDataset(rows, column_names=["data", "label"]).batch(16)
+        self.timer = StepTimer()
+        self.callbacks = [LossMonitor(), self.timer]
+        self.times = self.timer.times
+
+    def epoch(self):
+        with contextlib.redirect_stdout(NullWriter()):
+            self.model.train(epoch=1, train_dataset=self.dataset, callbacks=self.callbacks, dataset_sink_mode=False)
+
+
+TUTORIAL_SCRIPT = textwrap.dedent("""
+    import resource, sys
+    sys.path.insert(0, {tests!r}); sys.path.insert(0, {root!r})
+    import io, contextlib
+    from _tutorial_cells import SEED, extract_cells, to_lossviz
+    namespace = {{}}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for number, code, _ in extract_cells(SEED.read_text()):
+            exec(compile(to_lossviz(code), "cell%d" % number, "exec"), namespace)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+""")
+
+
+def peak_memory_kib(script):
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200, help="epochs per variant (10 steps each)")
+    args = parser.parse_args()
+
+    lossviz.set_seed(0)
+    rows = list(get_data(160))
+    variants = {"numpy": NumpyVariant(rows, np.random.default_rng(0)), "loop": LoopVariant(rows),
+                "Model.train": ModelVariant(rows)}
+    for _ in range(3):  # warm-up
+        for v in variants.values():
+            v.epoch()
+    for v in variants.values():
+        v.times.clear()
+    for _ in range(args.rounds):
+        for v in variants.values():
+            v.epoch()
+
+    medians = {name: statistics.median(v.times) for name, v in variants.items()}
+    base = medians["numpy"]
+    print(f"per-step median over {args.rounds} epochs x 10 steps (interleaved):")
+    targets = {"numpy": None, "loop": 3.0, "Model.train": 4.0}
+    for name, med in medians.items():
+        ratio = med / base
+        target = targets[name]
+        verdict = "" if target is None else (f"  target <= {target:.0f}x: " + ("OK" if ratio <= target else "OVER"))
+        print(f"  {name:12s} {med * 1e6:8.1f} us   {ratio:5.2f}x numpy{verdict}")
+
+    tests = os.path.join(ROOT, "tests")
+    numpy_only = peak_memory_kib("import resource, numpy; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    tutorial = peak_memory_kib(TUTORIAL_SCRIPT.format(tests=tests, root=ROOT))
+    print(f"peak memory (ru_maxrss): numpy alone {numpy_only / 1024:.1f} MiB, whole tutorial on lossviz "
+          f"{tutorial / 1024:.1f} MiB  target <= 50 MiB: {'OK' if tutorial <= 50 * 1024 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()
