@@ -292,7 +292,8 @@ class SampledSoftmaxLoss(LossBase):
         if sampled.dtype.kind not in "iu" or sampled.shape != (k,):
             raise ValueError(f"For '{name}', the sampled ids in 'sampled_values' must be {k} ints (num_sampled), "
                              f"but got {sampled.dtype.name} of shape {sampled.shape}.")
-        check_in_range(name, "sampled_values' ids", sampled, 0, self.num_classes, high_inclusive=False)
+        check_in_range(name, "sampled_values", sampled, 0, self.num_classes, high_inclusive=False,
+                       what="'sampled_values' ids")
         for arg, expected, shape in (("true_expected_count", true_expected, (n, t)),
                                      ("sampled_expected_count", sampled_expected, (k,))):
             ok = expected.dtype.kind == "f"

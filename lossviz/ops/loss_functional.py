@@ -64,8 +64,8 @@ def check_same_dtype(name, arg1, t1, arg2, t2):
                         f"but got {t2._data.dtype.name}.")
 
 
-def check_in_range(name, arg, array, low, high, high_inclusive=True):
-    """Raise ValueError naming the first value of ``array`` outside [low, high] (or [low, high)).
+def check_in_range(name, arg, array, low, high, high_inclusive=True, what=None):
+    """Raise ValueError naming a value of ``array`` outside [low, high] (or [low, high)).
 
     NaN passes (it is not outside any range), as in MindSpore's check.
     """
@@ -81,7 +81,8 @@ def check_in_range(name, arg, array, low, high, high_inclusive=True):
     if lo < low or too_high:
         bad = lo if lo < low else hi
         close = "]" if high_inclusive else ")"
-        raise ValueError(f"For '{name}', every value of '{arg}' must be in [{low}, {high}{close}, but got {bad}.")
+        what = what or f"'{arg}'"
+        raise ValueError(f"For '{name}', every value of {what} must be in [{low}, {high}{close}, but got {bad}.")
 
 
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
