@@ -67,30 +67,38 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
+    if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad.reshape(shape)
+    if grad.ndim == len(shape):
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        if stretched:
+            grad = grad.sum(axis=stretched, keepdims=True)
+    if grad.shape != shape:  # a backward returned a gradient of the wrong shape
+        raise ValueError(f"A gradient of shape {grad.shape} can not be summed back to its input's shape {shape}.")
+    return grad
 
 
 def _topological_order(roots):
-    """Non-leaf tensors reachable from ``roots``, every tensor after its inputs."""
+    """Non-leaf tensors reachable from ``roots``, every tensor after its inputs.
+
+    A depth-first walk: a tensor is appended once all its inputs are.
+    """
     order, seen = [], set()
-    stack = [(root, False) for root in roots]
-    while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
+    for root in roots:
+        if root._node is None or id(root) in seen:
             continue
-        if id(tensor) in seen or tensor._node is None:
-            continue
-        seen.add(id(tensor))
-        stack.append((tensor, True))
-        for parent in tensor._node.inputs:
-            if parent._node is not None and id(parent) not in seen:
-                stack.append((parent, False))
+        seen.add(id(root))
+        stack = [(root, iter(root._node.inputs))]
+        while stack:
+            tensor, parents = stack[-1]
+            for parent in parents:
+                if parent._node is not None and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append((parent, iter(parent._node.inputs)))
+                    break
+            else:  # every input is in order already
+                stack.pop()
+                order.append(tensor)
     return order
 
 
@@ -100,12 +108,19 @@ def backprop(roots, seeds):
     Returns ``{id(leaf): (leaf, grad_array)}``. Nothing is stored on tensors.
     """
     grads, leaves = {}, {}
+
+    def add(tensor, grad):  # a tensor used twice gets both contributions
+        key = id(tensor)
+        if key in grads:
+            grads[key] = grads[key] + grad
+        else:
+            grads[key] = grad
+            if tensor._node is None:
+                leaves[key] = tensor
+
     for root, seed in zip(roots, seeds):
         if root.requires_grad:
-            key = id(root)
-            grads[key] = seed if key not in grads else grads[key] + seed
-            if root._node is None:
-                leaves[key] = root
+            add(root, seed)
     for tensor in reversed(_topological_order(roots)):
         grad = grads.pop(id(tensor), None)
         if grad is None:
@@ -122,11 +137,7 @@ def backprop(roots, seeds):
                 parent_grad = unbroadcast(parent_grad, data.shape)
             if parent_grad.dtype != data.dtype and data.dtype.kind == "f":
                 parent_grad = parent_grad.astype(data.dtype)
-            key = id(parent)
-            previous = grads.get(key)
-            grads[key] = parent_grad if previous is None else previous + parent_grad
-            if parent._node is None:
-                leaves[key] = parent
+            add(parent, parent_grad)
     return {key: (leaf, grads[key]) for key, leaf in leaves.items()}
 
 

@@ -47,44 +47,52 @@ def _grad_and_value(fn, grad_position, weights, has_aux):
         raise ValueError("For 'grad', 'grad_position' and 'weights' can not both be None.")
 
     def run(*args, **kwargs):
-        args = list(args)
-        targets = []
-        for position in positions or ():
-            if not -len(args) <= position < len(args):
-                raise IndexError(f"For 'grad', 'grad_position' {position} is out of range for {len(args)} inputs.")
-            arg = args[position]
-            if not isinstance(arg, Tensor):
-                raise TypeError(f"For 'grad', the input at position {position} must be a Tensor, but got {type(arg).__name__}.")
-            leaf = Tensor._wrap(arg._data)
-            leaf.requires_grad = True
-            args[position] = leaf
-            targets.append(leaf)
+        targets = ()
+        if positions is not None:
+            args, targets = _mark_inputs(args, positions)
         with enable_grad():
             out = fn(*args, **kwargs)
+        if has_aux and (not isinstance(out, tuple) or len(out) < 2):
+            raise TypeError("For 'grad' with has_aux=True, the function must return a tuple (loss, aux, ...).")
         outputs = out if isinstance(out, tuple) else (out,)
-        if has_aux:
-            if not isinstance(out, tuple) or len(out) < 2:
-                raise TypeError("For 'grad' with has_aux=True, the function must return a tuple (loss, aux, ...).")
-            outputs = outputs[:1]
-        roots = [o for o in outputs if isinstance(o, Tensor)]
+        roots = [o for o in outputs[:1 if has_aux else None] if isinstance(o, Tensor)]
         found = backprop(roots, [ones_seed(r) for r in roots])
 
-        def grad_of(tensor):
-            entry = found.get(id(tensor))
-            dtype = tensor._data.dtype if tensor._data.dtype.kind == "f" else np.float32
-            return Tensor._wrap(entry[1] if entry else np.zeros(tensor._data.shape, dtype))
-
-        input_grads = tuple(grad_of(t) for t in targets)
-        if isinstance(grad_position, int):
+        input_grads = tuple(_grad_of(t, found) for t in targets)
+        if isinstance(grad_position, int):  # one position: the grad itself, not a 1-tuple
             input_grads = input_grads[0]
         if weights is None:
-            grads = input_grads
-        else:
-            weight_grads = tuple(grad_of(w) for w in weights)
-            grads = weight_grads if positions is None else (input_grads, weight_grads)
-        return out, grads
+            return out, input_grads
+        weight_grads = tuple(_grad_of(w, found) for w in weights)
+        return out, (weight_grads if positions is None else (input_grads, weight_grads))
 
     return run
+
+
+def _mark_inputs(args, positions):
+    """A copy of ``args`` where the inputs to differentiate are fresh leaves."""
+    args = list(args)
+    targets = []
+    for position in positions:
+        if not -len(args) <= position < len(args):
+            raise IndexError(f"For 'grad', 'grad_position' {position} is out of range for {len(args)} inputs.")
+        arg = args[position]
+        if not isinstance(arg, Tensor):
+            raise TypeError(f"For 'grad', the input at position {position} must be a Tensor, but got {type(arg).__name__}.")
+        leaf = Tensor._wrap(arg._data)
+        leaf.requires_grad = True
+        args[position] = leaf
+        targets.append(leaf)
+    return args, targets
+
+
+def _grad_of(tensor, found):
+    """The gradient ``backprop`` found for ``tensor``, or zeros when none reached it."""
+    entry = found.get(id(tensor))
+    if entry is not None:
+        return Tensor._wrap(entry[1])
+    data = tensor._data
+    return Tensor._wrap(np.zeros(data.shape, data.dtype if data.dtype.kind == "f" else np.float32))
 
 
 def value_and_grad(fn, grad_position=0, weights=None, has_aux=False):

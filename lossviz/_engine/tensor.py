@@ -13,29 +13,29 @@ from .autograd import backprop, ones_seed
 
 
 def to_array(value, dtype=None):
-    """Convert Python / numpy data to an ndarray with MindSpore's dtype rules."""
+    """Convert Python / numpy data to a new ndarray with MindSpore's dtype rules.
+
+    With ``dtype`` given, Python numbers and lists are made in that dtype
+    directly (``Tensor(0.1, float64)`` is the float64 nearest 0.1).
+    """
+    np_dtype = None if dtype is None else _dtype.to_numpy(dtype)
     if isinstance(value, Tensor):
-        array = value._data
-    elif isinstance(value, np.ndarray):
-        array = value.copy()
-    elif isinstance(value, (bool, np.bool_)):
-        array = np.array(value, dtype=np.bool_)
-    elif isinstance(value, int):
-        array = np.array(value, dtype=np.int64)
-    elif isinstance(value, float):
-        array = np.array(value, dtype=np.float32)
-    elif isinstance(value, np.generic):
+        array = value._data.copy()
+    elif isinstance(value, (np.ndarray, np.generic)):  # numpy data keeps its dtype
         array = np.array(value)
+    elif isinstance(value, (bool, int, float)):  # bool before int: True is an int too
+        default = np.bool_ if isinstance(value, bool) else np.int64 if isinstance(value, int) else np.float32
+        array = np.array(value, dtype=default if np_dtype is None else np_dtype)
     elif isinstance(value, (list, tuple)):
-        array = np.array([v.asnumpy() if isinstance(v, Tensor) else v for v in value])
-        if array.dtype == np.float64 and not _holds_numpy_float64(value):
+        array = np.array([v.asnumpy() if isinstance(v, Tensor) else v for v in value], dtype=np_dtype)
+        if np_dtype is None and array.dtype == np.float64 and not _holds_numpy_float64(value):
             array = array.astype(np.float32)
     else:
         raise TypeError(
             f"For 'Tensor', the 'input_data' must be a Tensor, numpy array, list, tuple, "
             f"bool, int or float, but got {type(value).__name__}.")
-    if dtype is not None:
-        array = array.astype(_dtype.to_numpy(dtype), copy=False)
+    if np_dtype is not None:
+        array = array.astype(np_dtype, copy=False)
     return array
 
 

@@ -57,11 +57,15 @@ class Transpose(Primitive):
         return apply(self, x, perm=tuple(perm))
 
     def forward(self, ctx, x, perm):
-        ctx.inverse = tuple(np.argsort(perm))
-        return np.transpose(x, perm)
+        if sorted(p % max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
+            raise ValueError(f"For 'Transpose', the 'input_perm' must be a permutation of the {x.ndim} axes, "
+                             f"but got {perm}.")
+        perm = tuple(p % x.ndim for p in perm)
+        ctx.inverse = tuple(sorted(range(x.ndim), key=perm.__getitem__))  # where each axis went
+        return x.transpose(perm)
 
     def backward(self, ctx, grad):
-        return np.transpose(grad, ctx.inverse)
+        return grad.transpose(ctx.inverse)
 
 
 class BroadcastTo(Primitive):
@@ -197,14 +201,17 @@ class MatMul(Primitive):
 
     def backward(self, ctx, grad):
         a, b = ctx.a, ctx.b
-        if a.ndim == 1 or b.ndim == 1:  # vector cases: lift to matrices
-            a2 = a[None, :] if a.ndim == 1 else a
-            b2 = b[:, None] if b.ndim == 1 else b
-            g2 = grad.reshape(a2.shape[:-1] + b2.shape[-1:])
-            grad_a, grad_b = g2 @ b2.swapaxes(-1, -2), a2.swapaxes(-1, -2) @ g2
-            grad_a, grad_b = grad_a.reshape(a.shape) if a.ndim == 1 else grad_a, grad_b.reshape(b.shape) if b.ndim == 1 else grad_b
-        else:
-            grad_a, grad_b = grad @ b.swapaxes(-1, -2), a.swapaxes(-1, -2) @ grad
+        # NOTE: a vector is a matrix with one row (a) or one column (b); lift, multiply, drop the axis again.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad[..., None] if b.ndim == 1 else grad
+        g2 = g2[..., None, :] if a.ndim == 1 else g2
+        grad_a = g2 @ b2.swapaxes(-1, -2)  # leading batch axes are summed back by the engine
+        grad_b = a2.swapaxes(-1, -2) @ g2
+        if a.ndim == 1:
+            grad_a = grad_a[..., 0, :]
+        if b.ndim == 1:
+            grad_b = grad_b[..., 0]
         if self.transpose_a:
             grad_a = grad_a.swapaxes(-1, -2)
         if self.transpose_b:

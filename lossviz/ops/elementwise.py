@@ -6,11 +6,26 @@ from .._engine.dtype import to_numpy
 from .primitive import Primitive, apply
 
 
+def promote(x, y):
+    """MindSpore's promotion: an int or bool array meeting a float array takes the float's dtype.
+
+    (numpy alone would make int32 with float32 float64.) Other pairs follow numpy.
+    """
+    if x.dtype == y.dtype:
+        return x, y
+    if x.dtype.kind == "f" and y.dtype.kind in "iub":
+        return x, y.astype(x.dtype)
+    if y.dtype.kind == "f" and x.dtype.kind in "iub":
+        return x.astype(y.dtype), y
+    return x, y
+
+
 # ----- binary arithmetic -----
 class Add(Primitive):
     """out = x + y;  d/dx = 1, d/dy = 1"""
 
     def forward(self, ctx, x, y):
+        x, y = promote(x, y)
         return x + y
 
     def backward(self, ctx, grad):
@@ -21,6 +36,7 @@ class Sub(Primitive):
     """out = x - y;  d/dx = 1, d/dy = -1"""
 
     def forward(self, ctx, x, y):
+        x, y = promote(x, y)
         return x - y
 
     def backward(self, ctx, grad):
@@ -31,6 +47,7 @@ class Mul(Primitive):
     """out = x * y;  d/dx = y, d/dy = x"""
 
     def forward(self, ctx, x, y):
+        x, y = promote(x, y)
         ctx.x, ctx.y = x, y
         return x * y
 
@@ -42,6 +59,7 @@ class Div(Primitive):
     """out = x / y;  d/dx = 1/y, d/dy = -x/y^2 = -out/y"""
 
     def forward(self, ctx, x, y):
+        x, y = promote(x, y)
         out = np.true_divide(x, y)
         if out.dtype == np.float64 and x.dtype.kind in "iub" and y.dtype.kind in "iub":
             out = out.astype(np.float32)  # int / int gives float32, as MindSpore
@@ -57,6 +75,7 @@ class Pow(Primitive):
     """out = x ** y;  d/dx = y * x^(y-1), d/dy = out * ln(x) (0 where x <= 0)"""
 
     def forward(self, ctx, x, y):
+        x, y = promote(x, y)
         ctx.x, ctx.y = x, y
         ctx.out = np.power(x, y)
         return ctx.out
@@ -73,6 +92,7 @@ class Maximum(Primitive):
     """out = max(x, y);  the larger side gets the gradient, a tie splits it half/half"""
 
     def forward(self, ctx, x, y):
+        x, y = promote(x, y)
         ctx.x, ctx.y = x, y
         return np.maximum(x, y)
 
@@ -85,6 +105,7 @@ class Minimum(Primitive):
     """out = min(x, y);  the smaller side gets the gradient, a tie splits it half/half"""
 
     def forward(self, ctx, x, y):
+        x, y = promote(x, y)
         ctx.x, ctx.y = x, y
         return np.minimum(x, y)
 

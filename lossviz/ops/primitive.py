@@ -13,8 +13,6 @@ where there is none). The engine undoes broadcasting for you.
         def backward(self, ctx, grad):
             return grad * np.sign(ctx.x)
 """
-import inspect
-
 import numpy as np
 
 from .._engine import autograd
@@ -33,10 +31,9 @@ class Primitive:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "forward" in cls.__dict__:
-            params = list(inspect.signature(cls.forward).parameters.values())[2:]
-            cls.arg_names = tuple(p.name for p in params
-                                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+        if "forward" in cls.__dict__:  # the input names of forward(self, ctx, x, y), for error messages
+            code = cls.forward.__code__
+            cls.arg_names = code.co_varnames[2:code.co_argcount]
 
     @property
     def name(self):
@@ -78,6 +75,19 @@ def _bad_argument(op, index, value):
                      f"but got {type(value).__name__}.")
 
 
+def _as_tensors(op, inputs):
+    """The inputs with Python / numpy numbers made 0-d Tensors (see ``scalar_array``)."""
+    like = next((x._data for x in inputs if isinstance(x, Tensor)), None)
+    tensors = []
+    for index, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            if not isinstance(x, (int, float, bool, np.number, np.bool_)):
+                raise _bad_argument(op, index, x)
+            x = Tensor._wrap(scalar_array(x, like))
+        tensors.append(x)
+    return tuple(tensors)
+
+
 def apply(op, *inputs, **attrs):
     """Run ``op.forward`` on the inputs' arrays and wrap the result in a Tensor.
 
@@ -85,25 +95,16 @@ def apply(op, *inputs, **attrs):
     ``TypeError`` naming the op and the argument. The graph is recorded only
     when gradients are enabled and some input requires a gradient.
     """
-    tensors = []
-    like = None
     for x in inputs:
-        if isinstance(x, Tensor):
-            like = x._data
-            break
-    for index, x in enumerate(inputs):
         if not isinstance(x, Tensor):
-            if isinstance(x, (int, float, bool, np.number, np.bool_)):
-                x = Tensor._wrap(scalar_array(x, like))
-            else:
-                raise _bad_argument(op, index, x)
-        tensors.append(x)
+            inputs = _as_tensors(op, inputs)
+            break
     ctx = Context()
-    out = op.forward(ctx, *[t._data for t in tensors], **attrs)
+    out = op.forward(ctx, *[t._data for t in inputs], **attrs)
     if type(out) is not np.ndarray:  # numpy returns scalars for 0-d results
         out = np.asarray(out)
     if autograd._grad_enabled:
-        for t in tensors:
+        for t in inputs:
             if t.requires_grad:
-                return Tensor._wrap(out, Node(op, ctx, tuple(tensors)))
+                return Tensor._wrap(out, Node(op, ctx, inputs))
     return Tensor._wrap(out)

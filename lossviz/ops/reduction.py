@@ -3,6 +3,8 @@
 Called as ``op(x, axis)``, where ``axis`` is an int, a tuple/list of ints, or
 nothing / ``()`` for all axes; ``keep_dims`` is set when the op is built.
 """
+import math
+
 import numpy as np
 
 from .primitive import Primitive, apply
@@ -12,7 +14,7 @@ def normalize_axis(op_name, axis, ndim):
     """An int / tuple / list / () as a sorted tuple of non-negative axes."""
     if axis is None or axis == () or axis == []:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     result = []
     for a in axes:
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
@@ -23,11 +25,9 @@ def normalize_axis(op_name, axis, ndim):
     return tuple(sorted(set(result))) if ndim else ()
 
 
-def _expand_back(grad, shape, axes, keep_dims):
-    """Give the reduced gradient its size-1 axes back so it broadcasts to ``shape``."""
-    if not keep_dims:
-        grad = np.expand_dims(grad, axes) if axes else grad
-    return grad
+def _kept_shape(shape, axes):
+    """``shape`` with the reduced axes set to 1: the shape of a keep_dims result."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 class _Reduce(Primitive):
@@ -45,12 +45,11 @@ class ReduceSum(_Reduce):
     """out = sum of x over ``axis``;  every summed element gets the gradient 1"""
 
     def forward(self, ctx, x, axes):
-        ctx.shape, ctx.axes = x.shape, axes
+        ctx.shape, ctx.kept_shape = x.shape, _kept_shape(x.shape, axes)
         return x.sum(axis=axes, keepdims=self.keep_dims)
 
     def backward(self, ctx, grad):
-        grad = _expand_back(grad, ctx.shape, ctx.axes, self.keep_dims)
-        return np.broadcast_to(grad, ctx.shape)
+        return np.full(ctx.shape, grad.reshape(ctx.kept_shape))
 
 
 class ReduceMean(_Reduce):
@@ -60,18 +59,15 @@ class ReduceMean(_Reduce):
     """
 
     def forward(self, ctx, x, axes):
-        ctx.shape, ctx.axes = x.shape, axes
-        ctx.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        out = x.mean(axis=axes, keepdims=self.keep_dims)
+        ctx.shape, ctx.kept_shape = x.shape, _kept_shape(x.shape, axes)
+        ctx.count = math.prod(x.shape[a] for a in axes)
+        mean = x.sum(axis=axes, keepdims=self.keep_dims) / ctx.count  # as x.mean(), with less overhead
         if x.dtype.kind in "iu":
-            out = np.trunc(out).astype(x.dtype)
-        elif out.dtype != x.dtype:
-            out = out.astype(x.dtype)
-        return out
+            return np.trunc(mean).astype(x.dtype)
+        return mean if mean.dtype == x.dtype else mean.astype(x.dtype)
 
     def backward(self, ctx, grad):
-        grad = _expand_back(grad, ctx.shape, ctx.axes, self.keep_dims) / ctx.count
-        return np.broadcast_to(grad, ctx.shape)
+        return np.full(ctx.shape, grad.reshape(ctx.kept_shape) / ctx.count)
 
 
 class _ReduceExtreme(_Reduce):
@@ -79,14 +75,12 @@ class _ReduceExtreme(_Reduce):
 
     def forward(self, ctx, x, axes):
         out = type(self).pick(x, axis=axes, keepdims=True)
-        ctx.mask = x == out
-        ctx.shape, ctx.axes = x.shape, axes
+        ctx.mask, ctx.axes, ctx.kept_shape = x == out, axes, out.shape
         return out if self.keep_dims else np.squeeze(out, axis=axes)
 
     def backward(self, ctx, grad):
-        grad = _expand_back(grad, ctx.shape, ctx.axes, self.keep_dims)
         ties = ctx.mask.sum(axis=ctx.axes, keepdims=True)
-        return grad * ctx.mask / ties
+        return grad.reshape(ctx.kept_shape) * ctx.mask / ties
 
 
 class ReduceMax(_ReduceExtreme):
