@@ -43,7 +43,7 @@ class DenseKernel(Primitive):
     def backward(self, ctx, grad):
         grad_x = grad @ ctx.weight if ctx.need_dx else None
         grad_w = grad.T @ ctx.x
-        return grad_x, grad_w, grad.sum(axis=0)
+        return grad_x, grad_w, np.add.reduce(grad, axis=0)
 
 
 _dense_kernel = DenseKernel()

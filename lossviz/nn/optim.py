@@ -51,8 +51,8 @@ class Optimizer(Cell):
         self.parameters = ParameterTuple(params)
         self.loss_scale = float(loss_scale)
         self.learning_rate = _lr_parameter(name, learning_rate)
-        self.global_step = Parameter(np.zeros((1,), np.int32), name="global_step", requires_grad=False)
-        self._step = 0
+        self._global_step = Parameter(np.zeros((1,), np.int32), name="global_step", requires_grad=False)
+        self._step = 0  # the step count; global_step shows it
         # one schedule per parameter (shared objects when the groups don't differ)
         self._lr_schedules = [group_lrs[i] if group_lrs[i] is not None else self.learning_rate
                               for i in range(len(params))]
@@ -87,10 +87,10 @@ class Optimizer(Cell):
         if len(gradients) != len(params):
             raise ValueError(f"For '{self.cls_name}', the number of gradients ({len(gradients)}) must equal the "
                              f"number of parameters ({len(params)}).")
-        grads = [g._data if isinstance(g, Tensor) else np.asarray(g) for g in gradients]
-        for i, g in enumerate(grads):
-            if g.dtype != np.float32:
-                grads[i] = g.astype(np.float32)
+        grads = []
+        for g in gradients:
+            g = g._data if isinstance(g, Tensor) else np.asarray(g)
+            grads.append(g if g.dtype == np.float32 else g.astype(np.float32))
         if self._any_decay:  # NOTE: decay * loss_scale, since the gradient still carries the scale
             grads = [g if d is None else g + d * p._data for g, d, p in zip(grads, self._decays, params)]
         if self._unscale is not None:
@@ -101,8 +101,13 @@ class Optimizer(Cell):
             lrs = [_lr_at(s, self._step) for s in self._lr_schedules]
         self._apply(params, grads, lrs)
         self.__dict__["_step"] += 1  # NOTE: bypasses Cell.__setattr__ (hot path)
-        self.global_step._data += 1
         return True
+
+    @property
+    def global_step(self):
+        """The number of steps taken, as an int32 Parameter of shape (1,)."""
+        self._global_step._data[0] = self._step  # NOTE: synced when read, not on every step
+        return self._global_step
 
     def _apply(self, params, grads, lrs):
         """Update every parameter in place; ``grads`` are float32 arrays, ``lrs`` float32 scalars."""
