@@ -38,8 +38,9 @@ class Optimizer(Cell):
 
     Subclasses implement ``_update(index, param, grad, lr)`` for one parameter
     (``grad`` is a float32 array already decayed and unscaled; ``lr`` a
-    float32 scalar) and call ``_state('moments')`` to create per-parameter
-    state.
+    float32 scalar) -- or ``_apply(params, grads, lrs)`` for all of them at
+    once, as Momentum does to keep the tiny tutorial step lean -- and call
+    ``_state('moments')`` to create per-parameter state.
     """
 
     def __init__(self, learning_rate, parameters, weight_decay=0.0, loss_scale=1.0):
