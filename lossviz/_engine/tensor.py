@@ -59,7 +59,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_node", "requires_grad", "grad", "__weakref__")
-    __array_ufunc__ = None  # numpy defers to our operators: ndarray + Tensor -> Tensor
+    __array_ufunc__ = None  # ndarray + Tensor calls Tensor.__radd__, which refuses the ndarray clearly
 
     def __init__(self, input_data=None, dtype=None, requires_grad=False):
         if input_data is None:
@@ -108,10 +108,10 @@ class Tensor:
         return self._data.item()
 
     def __float__(self):
-        return float(self._data)
+        return float(self._data.item())  # any size-1 tensor, as numpy < 2.x allowed
 
     def __int__(self):
-        return int(self._data)
+        return int(self._data.item())
 
     def __bool__(self):
         return bool(self._data)
