@@ -123,7 +123,9 @@ def explorer_text(curves, at=5):
     x = curves["x"]
     index = np.linspace(0, len(x) - 1, at).round().astype(int)
     lines = [curves["title"] + ": loss and gradient against the " + curves["xlabel"].split(",")[0].split(" (")[0]]
-    header = f"{'x':>7}" + "".join(f"  {label + ' loss':>14} {label + ' grad':>14}" for label, _, _ in curves["series"])
+    names = [("loss", "grad")] if len(curves["series"]) == 1 else [
+        (f"{label} loss", f"{label} grad") for label, _, _ in curves["series"]]
+    header = f"{'x':>7}" + "".join(f"  {loss:>14} {grad:>14}" for loss, grad in names)
     lines.append(header)
     for i in index:
         row = f"{x[i]:7.3f}" + "".join(f"  {loss[i]:14.4f} {grad[i]:14.4f}" for _, loss, grad in curves["series"])

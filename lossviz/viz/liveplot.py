@@ -98,7 +98,7 @@ class LiveLossPlot(Callback):
         path = self.save_png
         if path is None:
             slug = re.sub(r"[^A-Za-z0-9]+", "_", self.title).strip("_") or "loss"
-            path = os.path.join(tempfile.gettempdir(), "lossviz", f"{slug}.png")
+            path = os.path.join(tempfile.gettempdir(), "lossviz-plots", f"{slug}.png")
         return PngFileRenderer(path, **style)
 
     # -- per-label losses ----------------------------------------------------

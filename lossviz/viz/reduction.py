@@ -70,7 +70,7 @@ def reduction_text(reduction="mean", loss="L1Loss", rows=2):
     if reduction == "none":
         lines += ["loss = one value per element:", str(value)]
     else:
-        lines.append(f"loss = {value}")
+        lines.append("loss = " + str(value))
     lines += ["", "gradient reaching the prediction (d loss / d input_data):", str(grad), ""]
     lines.append("how each reduction scales it (largest |gradient| of one element; sum of all |gradients|):")
     for other in REDUCTIONS:
