@@ -227,3 +227,33 @@ def test_a_primitive_returning_a_misshaped_gradient_is_caught():
     x = leaf([[1.0, 2.0], [3.0, 4.0]])
     with pytest.raises(ValueError, match=r"gradient of shape \(5,\) can not be summed back .* \(2, 2\)"):
         Wrong()(x).backward()
+
+
+# ----- set_seed -----
+def test_set_seed_seeds_numpys_global_generator():
+    lossviz.set_seed(7)
+    first = np.random.normal(size=3)
+    lossviz.set_seed(7)
+    np.testing.assert_array_equal(np.random.normal(size=3), first)
+    assert lossviz.get_seed() == 7
+
+
+def test_lossviz_generators_are_reproducible_after_set_seed():
+    from lossviz._engine.random import generator
+
+    lossviz.set_seed(3)
+    first = [generator().random(2) for _ in range(2)]
+    lossviz.set_seed(3)
+    second = [generator().random(2) for _ in range(2)]
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first[0], first[1])  # successive generators give different streams
+    lossviz.set_seed(4)
+    assert not np.array_equal(generator().random(2), first[0])
+    np.testing.assert_array_equal(generator(5).random(2), generator(5).random(2))  # an explicit seed wins
+
+
+def test_set_seed_rejects_non_ints_and_negatives():
+    with pytest.raises(TypeError, match="For 'set_seed', the 'seed' must be an int, but got float"):
+        lossviz.set_seed(1.0)
+    with pytest.raises(ValueError, match="For 'set_seed', the 'seed' must be >= 0"):
+        lossviz.set_seed(-1)
