@@ -81,19 +81,20 @@ def unbroadcast(grad, shape):
 def _topological_order(roots):
     """Non-leaf tensors reachable from ``roots``, every tensor after its inputs.
 
-    A depth-first walk: a tensor is appended once all its inputs are.
+    A depth-first walk without recursion (graphs can be thousands of ops
+    deep): a tensor is appended once all its inputs are.
     """
     order, seen = [], set()
     for root in roots:
-        if root._node is None or id(root) in seen:
+        if root._node is None or root in seen:
             continue
-        seen.add(id(root))
+        seen.add(root)
         stack = [(root, iter(root._node.inputs))]
         while stack:
             tensor, parents = stack[-1]
             for parent in parents:
-                if parent._node is not None and id(parent) not in seen:
-                    seen.add(id(parent))
+                if parent._node is not None and parent not in seen:
+                    seen.add(parent)
                     stack.append((parent, iter(parent._node.inputs)))
                     break
             else:  # every input is in order already
@@ -105,24 +106,14 @@ def _topological_order(roots):
 def backprop(roots, seeds):
     """Gradients of ``sum(seed_i * root_i)`` for every leaf that requires grad.
 
-    Returns ``{id(leaf): (leaf, grad_array)}``. Nothing is stored on tensors.
+    Returns ``{leaf: grad_array}``. Nothing is stored on tensors.
     """
-    grads, leaves = {}, {}
-
-    def add(tensor, grad):  # a tensor used twice gets both contributions
-        key = id(tensor)
-        if key in grads:
-            grads[key] = grads[key] + grad
-        else:
-            grads[key] = grad
-            if tensor._node is None:
-                leaves[key] = tensor
-
+    grads = {}  # tensor -> gradient so far; a tensor used twice gets both contributions
     for root, seed in zip(roots, seeds):
         if root.requires_grad:
-            add(root, seed)
+            grads[root] = grads[root] + seed if root in grads else seed
     for tensor in reversed(_topological_order(roots)):
-        grad = grads.pop(id(tensor), None)
+        grad = grads.pop(tensor, None)
         if grad is None:
             continue
         node = tensor._node
@@ -137,8 +128,9 @@ def backprop(roots, seeds):
                 parent_grad = unbroadcast(parent_grad, data.shape)
             if parent_grad.dtype != data.dtype and data.dtype.kind == "f":
                 parent_grad = parent_grad.astype(data.dtype)
-            add(parent, parent_grad)
-    return {key: (leaf, grads[key]) for key, leaf in leaves.items()}
+            previous = grads.get(parent)
+            grads[parent] = parent_grad if previous is None else previous + parent_grad
+    return grads  # only leaves are left: each inner tensor's entry was used up above
 
 
 def ones_seed(tensor):

@@ -88,9 +88,9 @@ def _mark_inputs(args, positions):
 
 def _grad_of(tensor, found):
     """The gradient ``backprop`` found for ``tensor``, or zeros when none reached it."""
-    entry = found.get(id(tensor))
-    if entry is not None:
-        return Tensor._wrap(entry[1])
+    grad = found.get(tensor)
+    if grad is not None:
+        return Tensor._wrap(grad)
     data = tensor._data
     return Tensor._wrap(np.zeros(data.shape, data.dtype if data.dtype.kind == "f" else np.float32))
 

@@ -134,8 +134,7 @@ class Tensor:
         value = f" {self._data}" if self._data.ndim == 0 else f"\n{self._data}"
         return f"Tensor(shape={list(self._data.shape)}, dtype={self.dtype}, value={value})"
 
-    def __hash__(self):
-        return id(self)
+    __hash__ = object.__hash__  # by identity (``==`` is elementwise), so tensors can key dicts and sets
 
     # ----- autodiff -----
     @property
@@ -152,7 +151,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad (no graph was recorded).")
         seed = ones_seed(self) if grad is None else to_array(grad, self._data.dtype)
-        for leaf, leaf_grad in backprop([self], [seed]).values():
+        for leaf, leaf_grad in backprop([self], [seed]).items():
             leaf.grad = Tensor._wrap(leaf_grad) if leaf.grad is None else Tensor._wrap(leaf.grad._data + leaf_grad)
 
     def detach(self):
