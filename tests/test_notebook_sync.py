@@ -52,3 +52,61 @@ def test_notebook_is_executed_with_outputs(notebook):
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "run top to bottom on a fresh kernel"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors, f"{notebook.name} stores an error output"
+
+
+# -- every code cell of the tutorial, with its printed result, is in a notebook -----------------
+SEED = ROOT.parent / "shared" / "seed" / "000_31dd414ca50c3d7d.txt"
+MONITOR_LINE = re.compile(r"epoch: 1 step: (\d+), loss is -?\d+\.\d+(e[+-]\d+)?")
+# What the tutorial prints below each cell (LossMonitor values differ: same format, steps 1..10).
+PRINTED = {1: "1.5\n", 3: "0.033333335\n", 9: MONITOR_LINE, 10: MONITOR_LINE, 16: MONITOR_LINE, 17: MONITOR_LINE}
+
+
+def tutorial_cells():
+    """``{n: code}`` of the tutorial's cells ``[n]:``, imports switched to lossviz."""
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    stop = re.compile(r"[\u4e00-\u9fff]|^(epoch: \d|\d+(\.\d+)?$|\s+\d+\.\s)|^\s*\[\d+\]:\s*$")
+    cells, i = {}, 0
+    while i < len(lines):
+        m = re.fullmatch(r"\s*\[(\d+)\]:\s*", lines[i])
+        i += 1
+        if not m:
+            continue
+        body = []
+        while i < len(lines) and not stop.search(lines[i]):
+            body.append(lines[i].rstrip())
+            i += 1
+        cells[int(m.group(1))] = "\n".join(body).strip("\n").replace("mindspore", "lossviz")
+    return cells
+
+
+def notebook_code_cells():
+    for path in NOTEBOOKS:
+        for cell in jupytext.read(path).cells:
+            if cell.cell_type == "code":
+                text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+                yield path.stem, cell.source, text
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the tutorial text (../shared/seed) is not next to the repository")
+def test_every_tutorial_cell_and_its_printout_is_in_a_notebook():
+    cells = tutorial_cells()
+    assert sorted(cells) == list(range(1, 18))
+    found = {}
+    for n, code in cells.items():
+        hits = [(nb, out) for nb, source, out in notebook_code_cells() if code in source]
+        assert hits, f"tutorial cell [{n}] is in no notebook:\n{code}"
+        found[n] = hits
+    for n, expected in PRINTED.items():
+        outputs = [out for _, out in found[n]]
+        if isinstance(expected, str):
+            assert expected in outputs, f"cell [{n}] should print {expected!r}, printed {outputs!r}"
+        else:
+            assert any([int(m.group(1)) for m in map(expected.fullmatch, out.splitlines()) if m] == list(range(1, 11))
+                       and len(out.splitlines()) == 10 for out in outputs), f"cell [{n}]: {outputs!r}"
+
+
+def test_the_tutorial_reductions_are_printed():
+    """The tutorial's text: reduction='sum' gives 9.0, 'none' gives [[1. 0. 2.] [1. 2. 3.]]."""
+    outputs = [out for nb, _, out in notebook_code_cells() if nb == "02_using_builtin_losses"]
+    assert "9.0\n" in outputs
+    assert "[[1. 0. 2.]\n [1. 2. 3.]]\n" in outputs

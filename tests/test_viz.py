@@ -430,3 +430,13 @@ def test_outliers_pull_mse_but_not_l1_and_leave_the_global_rng_alone():
         assert len(losses) == 300
     assert dirty["MSELoss"][1] > 3 + 4  # pulled up by about 0.25 * 25
     assert abs(dirty["L1Loss"][1] - 3) < 1.5 and abs(dirty["SmoothL1Loss"][1] - 3) < 1.5
+
+
+def test_long_runs_are_drawn_with_every_kth_point():
+    h = LossHistory()
+    for step in range(1, 5001):
+        h.add(step, 1.0 / step)
+    (ax,) = draw_history(new_figure(), h, max_points=2000).axes
+    raw = ax.get_lines()[0]
+    np.testing.assert_array_equal(raw.get_xdata(), np.arange(1, 5001, 3))
+    np.testing.assert_allclose(raw.get_ydata(), 1.0 / np.arange(1, 5001, 3))

@@ -89,22 +89,22 @@ reduction.toggle.value = 'none'
 print(reduction.text)
 
 # %% [markdown]
-# Now four times as many rows: with `'mean'` every element's gradient shrinks from 1/6 to
-# 1/24 while the sum of all gradients stays 1; with `'sum'` each element keeps its ±1.
+# The widget's text comes from a plain function, `reduction_text`, which you can also call
+# directly. Four times as many rows: with `'mean'` every element's gradient shrinks from
+# 1/6 to 1/24 while the sum of all gradients stays the same; with `'sum'` each element
+# keeps its ±1.
 
 # %%
-reduction.rows.value = 8
-reduction.toggle.value = 'mean'
-print(reduction.text)
+from lossviz.viz import reduction_text
+
+print(reduction_text('mean', loss='L1Loss', rows=8))
 
 # %% [markdown]
 # And a smooth loss: with `MSELoss` the gradient is `2 (prediction - target)` per element,
 # again divided by the number of elements under `'mean'`.
 
 # %%
-reduction.rows.value = 2
-reduction.loss.value = 'MSELoss'
-print(reduction.text)
+print(reduction_text('mean', loss='MSELoss', rows=2))
 
 # %% [markdown]
 # Next: notebook 03 writes `L1Loss` ourselves, first as a plain `nn.Cell`, then on top of

@@ -128,8 +128,9 @@ def explorer_text(curves, at=5):
     header = f"{'x':>7}" + "".join(f"  {loss:>14} {grad:>14}" for loss, grad in names)
     lines.append(header)
     for i in index:
-        row = f"{x[i]:7.3f}" + "".join(f"  {loss[i]:14.4f} {grad[i]:14.4f}" for _, loss, grad in curves["series"])
-        lines.append(row.replace("-0.0000", " 0.0000"))
+        row = f"{round(x[i], 3) + 0.0:7.3f}" + "".join(f"  {loss[i]:14.4f} {grad[i]:14.4f}"
+                                                       for _, loss, grad in curves["series"])
+        lines.append(row.replace("-0.0000", " 0.0000"))  # no "-0" in a table
     return "\n".join(lines)
 
 

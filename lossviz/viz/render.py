@@ -37,20 +37,25 @@ def figure_png(fig):
     return buf.getvalue()
 
 
-def draw_history(fig, history, smoothing=0.9, title="training loss"):
+def draw_history(fig, history, smoothing=0.9, title="training loss", max_points=2000):
     """Draw the loss curve(s) of ``history`` into ``fig`` (cleared first).
 
     Total: thin per-step line plus a bold smoothed line. Labels: one dashed
-    smoothed line each, so the total can be read as their combination.
+    smoothed line each, so the total can be read as their combination. Long
+    runs are drawn with every k-th point only (at most ``max_points`` per line:
+    a few hundred pixels cannot show more, and drawing stays fast).
     """
     fig.clf()
     ax = fig.add_subplot(1, 1, 1)
     steps = history.step_numbers()
     if steps:
-        ax.plot(steps, history.values(), color=_COLORS[0], lw=0.8, alpha=0.35, label="loss per step")
-        ax.plot(steps, history.smoothed(smoothing), color=_COLORS[0], lw=2.0, label="loss (smoothed)")
+        every = -(-len(steps) // max_points)  # ceil
+        ax.plot(steps[::every], history.values()[::every], color=_COLORS[0], lw=0.8, alpha=0.35,
+                label="loss per step")
+        ax.plot(steps[::every], history.smoothed(smoothing)[::every], color=_COLORS[0], lw=2.0,
+                label="loss (smoothed)")
         for k, name in enumerate(sorted(history.labels)):
-            ax.plot(history.step_numbers(name), history.smoothed(smoothing, name),
+            ax.plot(history.step_numbers(name)[::every], history.smoothed(smoothing, name)[::every],
                     color=_COLORS[(k + 1) % len(_COLORS)], lw=1.5, ls="--", label=f"{name} (smoothed)")
         ax.legend(loc="upper right", fontsize=8, frameon=False)
         step, loss = history.last
