@@ -164,3 +164,19 @@ def test_get_loss(reduction, n, m, weight_shape, seed):
         check_grads(lambda a: loss(a, 0.75), x)
     else:
         check_grads(lambda a, w: loss(a, w), x, rng.uniform(0.1, 2.0, shapes[weight_shape]))
+
+
+def test_strided_inputs_give_the_same_numbers():
+    """Transposed (non-contiguous) inputs: the fused primitives' flat loops must not lose their writes."""
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0.05, 0.95, (2, 5, 3)), rng.uniform(0, 1, (2, 5, 3))
+    strided = [Tensor(np.asfortranarray(a)) for a in (x, y)], [Tensor(a.transpose(2, 1, 0).copy().transpose(2, 1, 0))
+                                                               for a in (x, y)]
+    for loss in (nn.L1Loss("none"), nn.MSELoss("none"), nn.SmoothL1Loss(0.3), nn.BCELoss()):
+        want, want_grads = lossviz.value_and_grad(loss, (0, 1))(Tensor(x), Tensor(y))
+        for a, b in strided:
+            assert not a.asnumpy().flags.c_contiguous
+            got, got_grads = lossviz.value_and_grad(loss, (0, 1))(a, b)
+            np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=1e-12)
+            for g, w in zip(got_grads, want_grads):
+                np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-12)

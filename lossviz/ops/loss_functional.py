@@ -18,6 +18,7 @@ REDUCTIONS = ("mean", "sum", "none")
 _absolute_error, _squared_error = L.AbsoluteError(), L.SquaredError()
 _binary_cross_entropy, _cosine_similarity, _hinge = L.BinaryCrossEntropy(), L.CosineSimilarity(1), L.Hinge()
 _smooth_l1 = {}
+_reduce_mean, _reduce_sum = L.ReduceLoss(mean=True), L.ReduceLoss(mean=False)
 
 
 # ----- checks shared by the classes and the functions -----
@@ -181,9 +182,9 @@ def reduce_loss(x, weights=1.0, reduction="mean", name="LossBase"):
     else:
         raise TypeError(f"For '{name}', the 'weights' must be a number or a Tensor, but got {_describe(weights)}.")
     if reduction == "mean":
-        x = F.mean(x)
+        x = _reduce_mean(x)
     elif reduction == "sum":
-        x = F.sum(x)
+        x = _reduce_sum(x)
     return F.cast(x, dtype) if dtype != work else x
 
 

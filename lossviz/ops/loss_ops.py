@@ -27,14 +27,33 @@ BCE_EPSILON = 1e-12
 SAMPLED_EPSILON = 1e-20
 
 
+# Elements per chunk for the big elementwise formulas (256 KiB of float32).
+CHUNK = 1 << 16
+
+
 def _needs(*inputs):
     return tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+
+
+def _chunks(n):
+    """Slices of at most CHUNK elements covering range(n).
+
+    NOTE: touching fresh memory costs more than the arithmetic on it, so a
+    formula needing a temporary runs chunk by chunk with one small temporary
+    that is reused and stays in cache.
+    """
+    return [slice(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
+
+
+def _flat(array):
+    """A 1-D view of a C-contiguous array (a copy otherwise: only for reading)."""
+    return array.reshape(-1) if array.flags.c_contiguous else np.ravel(array)
 
 
 def _constant(grad):
     """The single value of a gradient that is one number broadcast ('mean' / 'sum'), else None."""
     if grad.ndim == 0 or (grad.size and not any(grad.strides)):
-        return grad.reshape(-1)[0] if grad.ndim else grad[()]
+        return grad[(0,) * grad.ndim]
     return None
 
 
@@ -58,7 +77,40 @@ class _LossPrimitive(Primitive):
         return apply(self, *inputs, needs=_needs(*inputs))
 
 
+class ReduceLoss(Primitive):
+    """out = sum(x) over every element ('sum'), or that sum / x.size ('mean');  d/dx = 1 or 1/size
+
+    ``ReduceLoss(mean=True)(x)``: the reduction step of ``LossBase.get_loss``.
+    When x comes straight from a fused loss primitive, the gradient is handed
+    over as one number broadcast to x's shape (a view: no array of ones is
+    written; the loss primitives read it as a number); otherwise as a real array.
+    """
+
+    def __init__(self, mean=True):
+        self.mean = mean
+
+    def __call__(self, x):
+        lazy = isinstance(x, Tensor) and x._node is not None and isinstance(x._node.op, _LossPrimitive)
+        return apply(self, x, lazy=lazy)
+
+    def forward(self, ctx, x, *, lazy):
+        ctx.shape, ctx.count, ctx.lazy = x.shape, x.size, lazy
+        total = x.sum()
+        if not self.mean:
+            return total
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty loss: nan, as numpy's mean
+            return total / x.dtype.type(x.size) if x.dtype.kind == "f" else total / x.size
+
+    def backward(self, ctx, grad):
+        if self.mean:
+            grad = grad / grad.dtype.type(ctx.count) if grad.dtype.kind == "f" else grad / ctx.count
+        return np.broadcast_to(grad, ctx.shape) if ctx.lazy else np.full(ctx.shape, grad)
+
+
 # ----- regression losses -----
+# NOTE: these save their inputs (free: the graph holds them anyway) and
+# recompute d = logits - labels in backward straight into the gradient's
+# array, instead of keeping d alive: one big array fewer per call.
 class AbsoluteError(_LossPrimitive):
     """out = |logits - labels| (elementwise, broadcasting)
 
@@ -66,11 +118,24 @@ class AbsoluteError(_LossPrimitive):
     """
 
     def forward(self, ctx, logits, labels, *, needs):
-        ctx.diff, ctx.needs = np.subtract(logits, labels), needs
-        return np.abs(ctx.diff)
+        ctx.logits, ctx.labels, ctx.needs = logits, labels, needs
+        out = np.subtract(logits, labels)
+        return np.abs(out, out=out)
 
     def backward(self, ctx, grad):
-        return _both(_times(np.sign(ctx.diff), grad), ctx.needs)
+        x, y = ctx.logits, ctx.labels
+        if x.shape != y.shape or not (x.flags.c_contiguous and y.flags.c_contiguous):
+            g = np.sign(np.subtract(x, y))
+        else:
+            # NOTE: np.sign in place is several times slower than into another
+            # array, so d goes through a small reused buffer, chunk by chunk.
+            g = np.empty(x.shape, np.result_type(x, y))
+            x_flat, y_flat, g_flat = x.reshape(-1), y.reshape(-1), g.reshape(-1)
+            diff = np.empty(min(g.size, CHUNK), g.dtype)
+            for part in _chunks(g.size):
+                d = np.subtract(x_flat[part], y_flat[part], out=diff[:part.stop - part.start])
+                np.sign(d, out=g_flat[part])
+        return _both(_times(g, grad), ctx.needs)
 
 
 class SquaredError(_LossPrimitive):
@@ -80,14 +145,17 @@ class SquaredError(_LossPrimitive):
     """
 
     def forward(self, ctx, logits, labels, *, needs):
-        ctx.diff, ctx.needs = np.subtract(logits, labels), needs
-        return np.square(ctx.diff)
+        ctx.logits, ctx.labels, ctx.needs = logits, labels, needs
+        out = np.subtract(logits, labels)
+        return np.square(out, out=out)
 
     def backward(self, ctx, grad):
-        diff, constant = ctx.diff, _constant(grad)
-        if constant is not None:  # one pass: diff * (2 g)
-            return _both(np.multiply(diff, 2 * constant), ctx.needs)
-        return _both(_times(np.multiply(diff, 2), grad), ctx.needs)
+        g, constant = np.subtract(ctx.logits, ctx.labels), _constant(grad)
+        if constant is not None:
+            g = _times(g, 2 * constant)      # one pass: d * (2 g)
+        else:
+            g = _times(_times(g, np.asarray(2, g.dtype)), grad)
+        return _both(g, ctx.needs)
 
 
 class SmoothL1Loss(_LossPrimitive):
@@ -103,24 +171,30 @@ class SmoothL1Loss(_LossPrimitive):
     def forward(self, ctx, logits, labels, *, needs):
         if not self.beta > 0:
             raise ValueError(f"For 'SmoothL1Loss', the 'beta' must be greater than 0, but got {self.beta}.")
-        diff = np.subtract(logits, labels)
-        beta = diff.dtype.type(self.beta)
-        ctx.diff, ctx.needs = diff, needs
-        # NOTE: with m = min(|d|, beta) both branches are m * (|d| - m/2) / beta,
-        # which needs no np.where (slow on random masks) and few temporaries.
-        out = np.abs(diff)
-        half_m = np.minimum(out, beta)
-        half_m *= diff.dtype.type(0.5)
-        out -= half_m                       # |d| - m/2
-        out *= half_m                       # m/2 * (|d| - m/2)
-        out *= diff.dtype.type(2 / self.beta)
+        ctx.logits, ctx.labels, ctx.needs = logits, labels, needs
+        out = np.subtract(logits, labels, order="C")  # C order: the loop writes through a flat view
+        one = out.dtype.type
+        beta, half, scale = one(self.beta), one(0.5), one(2 / self.beta)
+        flat = _flat(out)
+        half_m = np.empty(min(flat.size, CHUNK), out.dtype)
+        # NOTE: with m = min(|d|, beta) both branches are m * (|d| - m/2) / beta:
+        # no np.where (slow on random masks), one small temporary.
+        for part in _chunks(flat.size):
+            o, h = flat[part], half_m[:part.stop - part.start]
+            np.abs(o, out=o)
+            np.minimum(o, beta, out=h)
+            h *= half                # m/2
+            o -= h                   # |d| - m/2
+            o *= h                   # m/2 (|d| - m/2)
+            o *= scale               # m (|d| - m/2) / beta
         return out
 
     def backward(self, ctx, grad):
-        beta, constant = ctx.diff.dtype.type(self.beta), _constant(grad)
-        g = np.clip(ctx.diff, -beta, beta)
+        g, constant = np.subtract(ctx.logits, ctx.labels), _constant(grad)
+        beta = g.dtype.type(self.beta)
+        np.clip(g, -beta, beta, out=g)
         if constant is not None:
-            g *= constant / beta
+            g = _times(g, constant / beta)
         else:
             g = _times(g, grad)
             g /= beta
@@ -142,33 +216,51 @@ class BinaryCrossEntropy(_LossPrimitive):
         if out_dtype == np.float16:
             logits, labels = logits.astype(np.float32), labels.astype(np.float32)
         ctx.p, ctx.y, ctx.needs, ctx.out_dtype = logits, labels, needs, out_dtype
-        eps = logits.dtype.type(BCE_EPSILON)
+        one = logits.dtype.type
+        eps = one(BCE_EPSILON)
+        out = np.add(logits, eps, order="C")
+        flat, p, y = _flat(out), _flat(logits), _flat(labels)
+        log_q = np.empty(min(flat.size, CHUNK), out.dtype)
         # NOTE: y ln(a) + (1 - y) ln(b) = y (ln(a) - ln(b)) + ln(b): one product fewer.
-        log_p = np.add(logits, eps)
-        np.log(log_p, out=log_p)
-        log_q = np.subtract(logits.dtype.type(1), logits)
-        log_q += eps
-        np.log(log_q, out=log_q)
-        log_p -= log_q
-        log_p *= labels
-        log_p += log_q
-        out = np.negative(log_p, out=log_p)
+        for part in _chunks(flat.size):
+            o, q = flat[part], log_q[:part.stop - part.start]
+            np.log(o, out=o)                       # ln(p + eps)
+            np.subtract(one(1), p[part], out=q)
+            q += eps
+            np.log(q, out=q)                       # ln(1 - p + eps)
+            o -= q
+            o *= y[part]
+            o += q
+            np.negative(o, out=o)
         return out.astype(out_dtype) if out_dtype != out.dtype else out
 
     def backward(self, ctx, grad):
         p, y, needs, dtype = ctx.p, ctx.y, ctx.needs, ctx.out_dtype
+        one, constant = p.dtype.type, _constant(grad)
         grad_p = grad_y = None
         if needs[0]:
-            denom = np.subtract(p.dtype.type(1), p)
-            denom *= p
-            np.maximum(denom, p.dtype.type(BCE_EPSILON), out=denom)
-            grad_p = np.subtract(p, y)
-            grad_p /= denom
-            grad_p = _times(grad_p, grad).astype(dtype, copy=False)
+            grad_p = np.subtract(p, y, order="C")
+            flat, p_flat = _flat(grad_p), _flat(p)
+            denom = np.empty(min(flat.size, CHUNK), p.dtype)
+            for part in _chunks(flat.size):
+                d = denom[:part.stop - part.start]
+                np.subtract(one(1), p_flat[part], out=d)
+                d *= p_flat[part]
+                np.maximum(d, one(BCE_EPSILON), out=d)   # p (1 - p), clamped
+                if constant is not None:
+                    d /= constant
+                flat[part] /= d
+            if constant is None:
+                grad_p = _times(grad_p, grad)
+            grad_p = grad_p.astype(dtype, copy=False)
         if needs[1]:
+            grad_y = np.negative(p, order="C")
+            flat, p_flat = _flat(grad_y), _flat(p)
+            log_p = np.empty(min(flat.size, CHUNK), p.dtype)
             with np.errstate(divide="ignore"):
-                grad_y = np.log1p(-p)
-                grad_y -= np.log(p)
+                for part in _chunks(flat.size):
+                    np.log1p(flat[part], out=flat[part])                              # ln(1 - p)
+                    flat[part] -= np.log(p_flat[part], out=log_p[:part.stop - part.start])
             grad_y = _times(grad_y, grad).astype(dtype, copy=False)
         return grad_p, grad_y
 
