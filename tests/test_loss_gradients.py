@@ -147,13 +147,11 @@ def test_sampled_softmax(reduction, remove_accidental_hits, n, num_true, k, seed
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @FAST
-@given(n=dims, m=dims, weight_shape=st.sampled_from(["scalar", "row", "col", "full", "number"]), seed=seeds)
+@given(n=dims, m=dims, weight_shape=st.sampled_from(["scalar", "one", "row", "col", "full", "number"]), seed=seeds)
 def test_get_loss(reduction, n, m, weight_shape, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, m))
-    # NOTE: "scalar" is (1,): a 0-d float64 perturbed by gradcheck becomes np.float64, which
-    # Tensor() turns into float32 (engine issue reported to the lead), spoiling the differences.
-    shapes = {"scalar": (1,), "row": (m,), "col": (n, 1), "full": (n, m)}
+    shapes = {"scalar": (), "one": (1,), "row": (m,), "col": (n, 1), "full": (n, m)}
 
     class Loss(LossBase):
         def construct(self, x, *weights):
@@ -180,3 +178,15 @@ def test_strided_inputs_give_the_same_numbers():
             np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=1e-12)
             for g, w in zip(got_grads, want_grads):
                 np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-12)
+
+
+def test_gradients_returned_to_the_user_are_real_arrays():
+    """get_loss may hand a fused loss a broadcast view of its gradient, never the user."""
+    x, y = Tensor(np.array([1.0, -2.0, 3.0])), Tensor(np.array([0.0, 0.0, 0.0]))
+    for reduction in ("mean", "sum"):
+        for fn in (lambda a, b: LossBase(reduction).get_loss(a), lambda a, b: nn.L1Loss(reduction)(a, b),
+                   lambda a, b: nn.BCELoss(reduction=reduction)(a / 8 + 0.5, b)):
+            for g in lossviz.grad(fn, (0, 1))(x, y):
+                g = g.asnumpy()
+                assert g.flags.writeable and all(g.strides)
+                g *= 2  # the caller may update it in place

@@ -110,7 +110,7 @@ class SmoothL1Loss(LossBase):
     reduction='none' (the input's shape); 'mean'/'sum' give a scalar.
     ``beta <= 0`` is refused when the loss is called.
 
-    >>> nn.SmoothL1Loss()(Tensor([0.5, 3.]), Tensor([0., 0.]))   # [0.125 2.5]
+    >>> nn.SmoothL1Loss()(Tensor([0.5, 3.]), Tensor([0., 0.]))   # [0.125 2.5  ]
     """
 
     def __init__(self, beta=1.0, reduction="none"):
@@ -139,7 +139,7 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
     finite loss. Gradient (as MindSpore): softmax(logits) - labels; labels get 0.
 
     >>> loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction='mean')
-    >>> loss(Tensor([[2., 1., 0.1]]), Tensor(np.array([0], np.int32)))   # 0.41702995
+    >>> loss(Tensor([[2., 1., 0.1]]), Tensor(np.array([0], np.int32)))   # 0.41703
     """
 
     def __init__(self, sparse=False, reduction="none"):

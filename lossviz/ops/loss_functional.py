@@ -223,7 +223,7 @@ def smooth_l1_loss(input, target, beta=1.0, reduction="none"):  # noqa: A002
     """loss = reduce(0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta),  d = input - target.
 
     Shapes must be equal. Defaults beta=1.0, reduction='none' (same shape out).
-    >>> ops.smooth_l1_loss(Tensor([0.5, 3.]), Tensor([0., 0.]))   # [0.125 2.5]
+    >>> ops.smooth_l1_loss(Tensor([0.5, 3.]), Tensor([0., 0.]))   # [0.125 2.5  ]
     """
     check_reduction("smooth_l1_loss", reduction)
     beta = check_beta("smooth_l1_loss", beta)
