@@ -38,7 +38,7 @@ def make_linear_data(num=160, outlier_fraction=0.1, shift=25.0, w=2.0, b=3.0, se
 
 
 def fit_line(loss, x, y, epochs=30, batch_size=16, learning_rate=0.002, momentum=0.9):
-    """Train ``Dense(1, 1)`` on ``(x, y)`` with ``loss``; return ``(w, b, step losses)``."""
+    """Train ``Dense(1, 1)`` on ``(x, y)`` with ``loss``; return ``(w, b, mean loss of each epoch)``."""
     from .. import Model, dataset
     from ..train.callback import LossRecorder
 
@@ -47,7 +47,7 @@ def fit_line(loss, x, y, epochs=30, batch_size=16, learning_rate=0.002, momentum
     ds_train = dataset.GeneratorDataset(list(zip(x, y)), column_names=["data", "label"], shuffle=False)
     recorder = LossRecorder()
     Model(net, loss, opt).train(epochs, ds_train.batch(batch_size), callbacks=[recorder], dataset_sink_mode=False)
-    return float(net.weight.asnumpy().ravel()[0]), float(net.bias.asnumpy().ravel()[0]), [v for _, v in recorder.steps]
+    return float(net.weight.asnumpy().ravel()[0]), float(net.bias.asnumpy().ravel()[0]), [v for _, v in recorder.epochs]
 
 
 def compare_losses(outlier_fraction=0.1, shift=25.0, epochs=30, num=160, seed=7):
@@ -64,14 +64,14 @@ def comparison_text(result):
     n, k = len(result["x"]), int(result["is_outlier"].sum())
     lines = [f"{k} of {n} labels are outliers ({100.0 * k / n:.0f}%), each moved up by {result['shift']:g}; "
              f"{result['epochs']} epochs of Momentum(learning_rate=0.002, momentum=0.9). True line: w = 2, b = 3.",
-             f"{'loss':<14}{'w':>8}{'b':>8}{'final loss':>12}"]
+             f"{'loss':<14}{'w':>8}{'b':>8}{'last epoch loss':>17}"]
     for name, (w, b, losses) in result["fits"].items():
-        lines.append(f"{name:<14}{w:8.3f}{b:8.3f}{losses[-1]:12.4f}")
+        lines.append(f"{name:<14}{w:8.3f}{b:8.3f}{losses[-1]:17.4f}")
     return "\n".join(lines)
 
 
 def draw_comparison(fig, result):
-    """Left: each loss's curve (relative to its first step). Right: the fitted lines."""
+    """Left: each loss's curve (epoch means, relative to the first). Right: the fitted lines."""
     fig.clf()
     ax_curve, ax_fit = fig.subplots(1, 2)
     x, y, out = result["x"].ravel(), result["y"].ravel(), result["is_outlier"]
@@ -81,17 +81,20 @@ def draw_comparison(fig, result):
     grid = np.array([-10.0, 10.0])
     ax_fit.plot(grid, 2 * grid + 3, color="k", ls=":", lw=1.5, label="true line")
     for (name, (w, b, losses)), color in zip(result["fits"].items(), ("#1f77b4", "#ff7f0e", "#2ca02c")):
-        ax_curve.plot(np.arange(1, len(losses) + 1), np.asarray(losses) / losses[0], color=color, lw=1.2, label=name)
+        ax_curve.plot(np.arange(1, len(losses) + 1), np.asarray(losses) / losses[0], color=color, lw=1.5, label=name)
         ax_fit.plot(grid, w * grid + b, color=color, lw=2, label=f"{name}: {w:.2f}x + {b:.2f}")
-    ax_curve.set_yscale("log")
-    ax_curve.set_title("loss / first loss", fontsize=10)
-    ax_curve.set_xlabel("step", fontsize=9)
+    ax_curve.set_title("mean loss per epoch / first epoch's", fontsize=10)
+    ax_curve.set_xlabel("epoch", fontsize=9)
     ax_fit.set_title("fitted lines", fontsize=10)
     ax_fit.set_xlabel("x", fontsize=9)
+    ax_curve.set_ylim(0, 1.05)
+    ax_curve.legend(fontsize=7, frameon=False)
+    span = float(y.max() - y.min())
+    ax_fit.set_ylim(float(y.min()) - 0.05 * span, float(y.max()) + 0.6 * span)  # room for the legend
+    ax_fit.legend(fontsize=7, frameon=False, loc="upper left", ncol=2)
     for ax in (ax_curve, ax_fit):
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=8)
-        ax.legend(fontsize=7, frameon=False)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.2)
     return fig
 
