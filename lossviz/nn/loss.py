@@ -253,7 +253,7 @@ class SampledSoftmaxLoss(LossBase):
         targets = np.zeros(z.shape, z.dtype.np_dtype)
         targets[:, :self.num_true] = 1 / self.num_true
         # NOTE: the 1e-20 keeps ln() finite when a true class is hopeless (loss <= 46.05).
-        x = -self.reduce_sum(Tensor._wrap(targets) * self.log(self.softmax(z) + 1e-20), 1)
+        x = -self.reduce_sum(Tensor._wrap(targets) * self.log(self.softmax(z) + loss_ops.SAMPLED_EPSILON), 1)
         return self.get_loss(x)
 
     # ----- inputs and samples -----

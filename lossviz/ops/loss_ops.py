@@ -266,16 +266,14 @@ class BinaryCrossEntropy(_LossPrimitive):
 
 
 # ----- classification losses -----
-def softmax_parts(logits):
-    """Stable pieces of a row-wise softmax: ``shifted = logits - rowmax`` and ``e = exp(shifted)``.
+def shift_by_row_max(logits):
+    """logits - max of each row, in a fresh array: the first step of a stable (log-)softmax.
 
-    NOTE: subtracting the row maximum keeps exp() from overflowing and changes
-    nothing (softmax(x) = softmax(x - c)); log-softmax = shifted - ln(sum(e)).
-    Returns ``(shifted, e, sum_e)``; ``e`` is computed in a fresh array.
+    NOTE: exp() of a big logit overflows; softmax(x) = softmax(x - c) for any c,
+    so subtracting the row maximum makes every exponent <= 0 and changes nothing:
+    log_softmax(x) = shifted - ln(sum(exp(shifted))), finite for any finite x.
     """
-    shifted = np.subtract(logits, logits.max(axis=1, keepdims=True))
-    e = np.exp(shifted)
-    return shifted, e, e.sum(axis=1)
+    return np.subtract(logits, logits.max(axis=1, keepdims=True))
 
 
 class SoftmaxCrossEntropyWithLogits(_LossPrimitive):
@@ -286,8 +284,7 @@ class SoftmaxCrossEntropyWithLogits(_LossPrimitive):
     """
 
     def forward(self, ctx, logits, labels, *, needs):
-        logits_max = logits.max(axis=1, keepdims=True)
-        shifted = np.subtract(logits, logits_max)
+        shifted = shift_by_row_max(logits)
         # NOTE: -sum y (s - ln Z) = ln Z * sum y - sum y s, with no (N, C) temporary for y * s.
         picked = np.einsum("ij,ij->i", labels, shifted)
         e = np.exp(shifted, out=shifted)
@@ -311,7 +308,7 @@ class SparseSoftmaxCrossEntropyWithLogits(_LossPrimitive):
 
     def forward(self, ctx, logits, labels, *, needs):
         rows = np.arange(logits.shape[0])
-        shifted = np.subtract(logits, logits.max(axis=1, keepdims=True))
+        shifted = shift_by_row_max(logits)
         picked = shifted[rows, labels]
         e = np.exp(shifted, out=shifted)
         sum_e = e.sum(axis=1)
