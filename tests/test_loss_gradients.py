@@ -190,3 +190,18 @@ def test_gradients_returned_to_the_user_are_real_arrays():
                 g = g.asnumpy()
                 assert g.flags.writeable and all(g.strides)
                 g *= 2  # the caller may update it in place
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_cross_entropy_backward_twice_through_one_graph(sparse):
+    """The first backward reuses the saved exp() for the gradient; a second one must still be right."""
+    rng = np.random.default_rng(5)
+    logits = Tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    labels = Tensor(np.array([0, 3, 1], np.int32)) if sparse else Tensor(np.eye(4, dtype=np.float32)[[0, 3, 1]])
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=sparse, reduction="mean")(logits, labels)
+    loss.backward()
+    first = logits.grad.asnumpy().copy()
+    loss.backward()
+    np.testing.assert_allclose(logits.grad.asnumpy(), 2 * first, rtol=1e-6)
+    softmax = np.exp(logits.asnumpy()) / np.exp(logits.asnumpy()).sum(1, keepdims=True)
+    np.testing.assert_allclose(first, (softmax - np.eye(4)[[0, 3, 1]]) / 3, rtol=1e-5, atol=1e-7)
