@@ -22,10 +22,6 @@ from .labdriver import CHROMIUM, CHROMIUM_ARGS, JupyterLab, LabPage
 REPO = Path(__file__).resolve().parents[2]
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: JupyterLab end-to-end test in headless Chromium")
-
-
 def require_chromium() -> None:
     """Skip (or, with CI=true, fail) when Debian's Chromium is not installed."""
     if os.path.exists(CHROMIUM):
@@ -55,7 +51,7 @@ def jupyter_lab(tmp_path_factory):
     lab = JupyterLab(
         tmp_path_factory.mktemp("jupyterlab"),
         notebooks=REPO / "notebooks",
-        pythonpath=[REPO / "src", REPO],  # kernels import the project from the checkout
+        pythonpath=[REPO],  # kernels import the project from the checkout
     )
     with lab:
         yield lab
@@ -99,4 +95,3 @@ def pytest_runtest_makereport(item, call):
     log.write_text(page.lab.log(tail=200_000))
     lines.append(f"jupyter lab log: {log}")
     report.sections.append(("browser failure artifacts", "\n".join(lines)))
-    print("\n" + "\n".join(lines))

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -42,6 +43,14 @@ LAB_SETTINGS = {
         "checkForUpdates": False,
     },
 }
+
+# True when the current notebook's kernel is connected and idle.  (The toolbar's
+# `.jp-Notebook-ExecutionIndicator[data-status="idle"]` is NOT enough: it says
+# 'idle' before the kernel is attached, and a 'Run All' then silently does nothing.)
+KERNEL_READY = """() => {
+  const k = window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel;
+  return !!k && k.connectionStatus === 'connected' && k.status === 'idle';
+}"""
 
 
 def free_port() -> int:
@@ -172,7 +181,7 @@ class JupyterLab:
 
     def notebook_url(self, name: str) -> str:
         """URL that opens `name` (relative to root_dir) in a fresh workspace."""
-        return f"{self.url}/lab/tree/{name}?reset&token={self.token}"
+        return f"{self.url}/lab/tree/{urllib.parse.quote(name)}?reset&token={self.token}"
 
 
 def cell_has_source(text: str) -> str:
@@ -189,28 +198,21 @@ class LabPage:
 
     # -- navigation & kernel -------------------------------------------------
     def open(self, name: str, timeout: float = 60_000) -> "LabPage":
-        """Open notebook `name`, accept a kernel dialog if any, wait for idle kernel."""
+        """Open notebook `name`, accept a 'Select Kernel' dialog if any, wait for idle."""
         self.page.goto(self.lab.notebook_url(name))
-        self.page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for(timeout=timeout)
-        self.accept_kernel_dialog()
+        self.page.wait_for_function(
+            f"() => !!document.querySelector('.jp-Dialog') || ({KERNEL_READY})()",
+            timeout=timeout, polling=100,
+        )
+        dialog = self.page.locator(".jp-Dialog")
+        if dialog.count() and "Kernel" in dialog.inner_text():
+            dialog.locator("button.jp-mod-accept").click()  # keep the proposed kernel
         self.wait_kernel_idle(timeout)
         return self
 
-    def accept_kernel_dialog(self, timeout: float = 1_500) -> None:
-        """Click 'Select' in a 'Select Kernel' dialog if one shows up shortly."""
-        dialog = self.page.locator(".jp-Dialog")
-        try:
-            dialog.wait_for(timeout=timeout)
-        except Exception:
-            return
-        if "Kernel" in dialog.inner_text():
-            dialog.locator("button.jp-mod-accept").click()
-
     def wait_kernel_idle(self, timeout: float = 60_000) -> None:
-        """Wait until the notebook toolbar's kernel indicator says 'idle'."""
-        self.page.locator(
-            '.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]'
-        ).first.wait_for(timeout=timeout)
+        """Wait until the notebook's kernel is connected and idle (see KERNEL_READY)."""
+        self.page.wait_for_function(KERNEL_READY, timeout=timeout, polling=100)
 
     def command(self, command_id: str, args: dict | None = None):
         """Execute a JupyterLab command (e.g. 'notebook:save') and wait for it."""
@@ -229,15 +231,29 @@ class LabPage:
         )
 
     def wait_run_done(self, timeout: float = 120_000, check_errors: bool = True) -> None:
-        """Wait until 'Run All' finished, no cell shows [*] and the kernel is idle."""
+        """Wait until 'Run All' finished and the kernel is idle; check every cell ran.
+
+        Raises AssertionError with 'ename: evalue' of failing cells (if
+        `check_errors`) or when a non-empty code cell was not executed.
+        """
         self.page.wait_for_function(
             "() => window.__runAllDone === true && ![...document.querySelectorAll("
             "'.jp-Notebook .jp-InputPrompt')].some(p => p.textContent.includes('*'))",
             timeout=timeout, polling=200,
         )
         self.wait_kernel_idle(timeout)
-        if check_errors and (errors := self.errors()):
+        errors = self.errors()
+        if check_errors and errors:
             raise AssertionError("notebook cells raised:\n" + "\n\n".join(errors))
+        not_run = self.page.evaluate(
+            """() => window.jupyterapp.shell.currentWidget.content.widgets
+                 .map((c, i) => [c.model, i])
+                 .filter(([m]) => m.type === 'code' && m.sharedModel.getSource().trim()
+                                  && m.executionCount == null)
+                 .map(([, i]) => i)"""
+        )
+        if not_run and not errors:
+            raise AssertionError(f"cells {not_run} were not executed by 'Run All'")
 
     def run_all_and_wait(self, timeout: float = 120_000) -> None:
         """Run all cells and wait until they are finished (fail on cell errors)."""
@@ -270,7 +286,7 @@ class LabPage:
 
     def output_text(self, key: int | str) -> str:
         """Visible text of a cell's whole output area."""
-        return self.cell(key).locator(".jp-OutputArea").inner_text()
+        return self.cell(key).locator(".jp-Cell-outputArea").inner_text()
 
     def widget_output_text(self, key: int | str) -> str:
         """Text of the (first) ipywidgets Output widget in a cell."""
@@ -278,7 +294,7 @@ class LabPage:
 
     def image_srcs(self, key: int | str) -> list[str]:
         """`src` of every <img> in a cell's output area (data: URLs for plots)."""
-        return self.cell(key).locator(".jp-OutputArea img").evaluate_all(
+        return self.cell(key).locator(".jp-Cell-outputArea img").evaluate_all(
             "imgs => imgs.map(i => i.src)"
         )
 
@@ -309,14 +325,17 @@ class LabPage:
     def widget(self, description: str):
         """Locator of the ipywidgets widget whose description label is `description`."""
         label = re.compile(rf"^\s*{re.escape(description)}\s*$")
-        return self.page.locator(".jp-OutputArea .jupyter-widgets").filter(
+        return self.page.locator(".jp-Cell-outputArea .lm-Widget:has(> .widget-label)").filter(
             has=self.page.locator(":scope > .widget-label").filter(has_text=label)
         ).first
 
     def click_toggle(self, description: str, option: str) -> None:
-        """Click button `option` of the ToggleButtons / Dropdown-like `description`."""
-        button = self.widget(description).get_by_role("button", name=option, exact=True)
-        button.click()
+        """Click button `option` of the ToggleButtons widget `description`."""
+        self.widget(description).get_by_role("button", name=option, exact=True).click()
+
+    def select(self, description: str, option: str) -> None:
+        """Choose `option` in the Dropdown widget `description`."""
+        self.widget(description).locator("select").select_option(label=option)
 
     def screenshot(self, directory: Path, name: str) -> Path:
         """Save a full-page screenshot and return its path."""
