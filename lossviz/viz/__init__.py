@@ -22,7 +22,7 @@ from .outliers import OutlierComparison, compare_losses, comparison_text, draw_c
 from .reduction import ReductionToggle, reduction_text, tutorial_batch
 from .render import NotebookRenderer, NullRenderer, PngFileRenderer, draw_history, figure_png, new_figure
 
-__all__ = ["LiveLossPlot", "LossHistory", "ReductionToggle", "LossExplorer", "OutlierComparison",
+__all__ = ["LOSSES", "LiveLossPlot", "LossHistory", "ReductionToggle", "LossExplorer", "OutlierComparison",
            "reduction_text", "tutorial_batch", "loss_curves", "explorer_text", "draw_explorer",
            "compare_losses", "comparison_text", "draw_comparison", "make_linear_data",
            "NotebookRenderer", "PngFileRenderer", "NullRenderer", "draw_history", "figure_png", "new_figure",

@@ -66,9 +66,9 @@ class LiveLossPlot(Callback):
     After training, ``plot.history`` holds every recorded value.
     """
 
-    def __init__(self, every_n_steps=20, min_interval=0.1, draw_budget=0.25, smoothing=0.9, per_label=None, backbone=None,
-                 label_loss=None, label_names=None, title="training loss", figsize=(7.5, 2.8), dpi=80,
-                 save_png=None, renderer=None):
+    def __init__(self, every_n_steps=20, min_interval=0.1, draw_budget=0.25, smoothing=0.9, per_label=None,
+                 backbone=None, label_loss=None, label_names=None, title="training loss", figsize=(7.5, 2.8),
+                 dpi=80, save_png=None, renderer=None):
         if isinstance(every_n_steps, bool) or not isinstance(every_n_steps, int) or every_n_steps < 1:
             raise ValueError(f"For 'LiveLossPlot', the 'every_n_steps' must be an int >= 1, but got {every_n_steps!r}.")
         if not isinstance(min_interval, (int, float)) or min_interval < 0:
@@ -117,7 +117,8 @@ class LiveLossPlot(Callback):
         if not wanted:
             return None
         if len(columns) < 2:
-            raise ValueError(f"For 'LiveLossPlot', 'per_label=True' needs batches of data and labels, but a batch has {len(columns)} column(s).")
+            raise ValueError(f"For 'LiveLossPlot', 'per_label=True' needs batches of data and labels, "
+                             f"but a batch has {len(columns)} column(s).")
         backbone = self._find_backbone(cb_params)
         if backbone is None:
             if self.per_label:

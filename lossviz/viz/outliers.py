@@ -27,7 +27,8 @@ COMPARED = ("L1Loss", "MSELoss", "SmoothL1Loss")
 def make_linear_data(num=160, outlier_fraction=0.1, shift=25.0, w=2.0, b=3.0, seed=7):
     """``(x, y, is_outlier)``, float32 columns of shape ``(num, 1)``."""
     if not 0.0 <= outlier_fraction <= 1.0:
-        raise ValueError(f"For 'make_linear_data', the 'outlier_fraction' must be in [0, 1], but got {outlier_fraction!r}.")
+        raise ValueError(f"For 'make_linear_data', the 'outlier_fraction' must be in [0, 1], "
+                         f"but got {outlier_fraction!r}.")
     rng = np.random.default_rng(seed)
     x = rng.uniform(-10.0, 10.0, size=(num, 1))
     y = x * w + b + rng.normal(0.0, 1.0, size=(num, 1))

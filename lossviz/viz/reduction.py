@@ -63,7 +63,8 @@ def reduction_text(reduction="mean", loss="L1Loss", rows=2):
     loss = 9.0
     """
     if reduction not in REDUCTIONS:
-        raise ValueError(f"For 'ReductionToggle', the 'reduction' must be in {list(REDUCTIONS)}, but got {reduction!r}.")
+        raise ValueError(f"For 'ReductionToggle', the 'reduction' must be in {list(REDUCTIONS)}, "
+                         f"but got {reduction!r}.")
     value, grad = reduction_grad(loss, reduction, rows)
     n = value.size if reduction == "none" else grad.size
     lines = [f"nn.{loss}(reduction='{reduction}') on {rows} row(s) x 3 columns ({grad.size} elements)"]
