@@ -13,6 +13,9 @@ from .nn_ops import LogSoftmax, Softmax
 from .functional import (abs, add, amax, amin, cast, cat, concat, div, exp, expand_dims, gather, log, log_softmax,
                          matmul, maximum, mean, minimum, mul, neg, one_hot, ones_like, pow, relu, reshape, select,
                          sigmoid, sign, softmax, sqrt, square, sub, sum, transpose, zeros_like)
+from .loss_ops import (AbsoluteError, BinaryCrossEntropy, CosineSimilarity, Hinge, ReduceLoss, SampledLogits,
+                       SmoothL1Loss, SoftmaxCrossEntropyWithLogits, SparseSoftmaxCrossEntropyWithLogits, SquaredError)
+from .loss_functional import binary_cross_entropy, cosine_embedding_loss, l1_loss, mse_loss, smooth_l1_loss
 from . import tensor_methods as _tensor_methods
 
 _tensor_methods.install()
