@@ -83,11 +83,9 @@ def test_dense_gradients_by_central_differences(has_bias, shape):
 
 def _dense_fn(x, w, b, has_bias):
     # the kernel itself, on float64 Tensors that require grad (check_grads marks them)
-    from lossviz.nn.layers import _dense_kernel
-    from lossviz.ops.primitive import apply
     lead = x.shape[:-1]
     x2 = ops.reshape(x, (-1, 3))
-    y = apply(_dense_kernel, x2, w, b, need_dx=True) if has_bias else apply(_dense_kernel, x2, w, need_dx=True)
+    y = ops.dense(x2, w, b if has_bias else None)
     y = ops.reshape(y, lead + (2,))
     return y * y
 

@@ -13,40 +13,11 @@ from .._engine.parameter import Parameter
 from .._engine.tensor import Tensor
 from ..common.initializer import HeUniform, Uniform, initializer
 from ..ops import functional as F
-from ..ops.primitive import Primitive, apply
 from .cell import Cell
 
 __all__ = ["Dense", "ReLU", "Sigmoid", "Softmax", "LogSoftmax", "Flatten", "SequentialCell"]
 
 
-class DenseKernel(Primitive):
-    """out = x @ weight.T + bias  (one fused op for Dense's matmul and bias add)
-
-    Gradients, for x of shape (N, in), weight (out, in), bias (out,)::
-
-        d/dx      = grad @ weight          (N, in)
-        d/dweight = grad.T @ x             (out, in)
-        d/dbias   = sum of grad over rows  (out,)
-
-    It gives the same numbers as ``ops.MatMul(transpose_b=True)`` followed by
-    ``+ bias`` (the tests check this) with one graph node instead of two: the
-    tutorial's training step is tiny, so Python overhead per op dominates.
-    """
-
-    def forward(self, ctx, x, weight, *bias, need_dx=True):
-        ctx.x, ctx.weight, ctx.need_dx = x, weight, need_dx
-        out = x @ weight.T
-        if bias:
-            out += bias[0]
-        return out
-
-    def backward(self, ctx, grad):
-        grad_x = grad @ ctx.weight if ctx.need_dx else None
-        grad_w = grad.T @ ctx.x
-        return grad_x, grad_w, np.add.reduce(grad, axis=0)
-
-
-_dense_kernel = DenseKernel()
 
 
 class Dense(Cell):
@@ -104,10 +75,7 @@ class Dense(Cell):
                             f"{data.dtype}; Dense does not cast: use ops.cast(x, lossviz.float32) first.")
         if len(shape) != 2:
             x = F.reshape(x, (-1, self.in_channels))
-        if self.bias is not None:
-            y = apply(_dense_kernel, x, weight, self.bias, need_dx=x.requires_grad)
-        else:
-            y = apply(_dense_kernel, x, weight, need_dx=x.requires_grad)
+        y = F.dense(x, weight, self.bias)
         if len(shape) != 2:
             y = F.reshape(y, shape[:-1] + (self.out_channels,))
         if self.activation is not None:

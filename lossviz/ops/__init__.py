@@ -9,8 +9,8 @@ from .elementwise import (Abs, Add, Cast, Div, Exp, Log, Maximum, Minimum, Mul, 
 from .reduction import ReduceMax, ReduceMean, ReduceMin, ReduceSum
 from .array_ops import (BatchMatMul, BroadcastTo, Concat, ExpandDims, Gather, GetItem, MatMul, OneHot, Reshape,
                         Squeeze, Transpose)
-from .nn_ops import LogSoftmax, Softmax
-from .functional import (abs, add, amax, amin, cast, cat, concat, div, exp, expand_dims, gather, log, log_softmax,
+from .nn_ops import Dense, LogSoftmax, Softmax
+from .functional import (abs, add, amax, amin, cast, cat, concat, dense, div, exp, expand_dims, gather, log, log_softmax,
                          matmul, maximum, mean, minimum, mul, neg, one_hot, ones_like, pow, relu, reshape, select,
                          sigmoid, sign, softmax, sqrt, square, sub, sum, transpose, zeros_like)
 from .loss_ops import (AbsoluteError, BinaryCrossEntropy, CosineSimilarity, Hinge, ReduceLoss, SampledLogits,

@@ -40,7 +40,7 @@ class Sub(Primitive):
         return x - y
 
     def backward(self, ctx, grad):
-        return grad, -grad
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Primitive):
@@ -52,7 +52,8 @@ class Mul(Primitive):
         return x * y
 
     def backward(self, ctx, grad):
-        return grad * ctx.y, grad * ctx.x
+        need_x, need_y = ctx.needs_input_grad
+        return (grad * ctx.y if need_x else None), (grad * ctx.x if need_y else None)
 
 
 class Div(Primitive):
@@ -68,7 +69,7 @@ class Div(Primitive):
 
     def backward(self, ctx, grad):
         grad_x = grad / ctx.y
-        return grad_x, -grad_x * ctx.out
+        return grad_x, (-grad_x * ctx.out if ctx.needs_input_grad[1] else None)
 
 
 class Pow(Primitive):
@@ -83,6 +84,8 @@ class Pow(Primitive):
     def backward(self, ctx, grad):
         x, y = ctx.x, ctx.y
         grad_x = grad * y * np.power(x, y - 1)
+        if not ctx.needs_input_grad[1]:
+            return grad_x, None
         with np.errstate(divide="ignore", invalid="ignore"):
             log_x = np.where(x > 0, np.log(np.where(x > 0, x, 1)), 0)
         return grad_x, grad * ctx.out * log_x

@@ -15,6 +15,7 @@ _zeros_like, _ones_like = _e.ZerosLike(), _e.OnesLike()
 _reshape, _expand_dims, _transpose, _gather, _getitem = _a.Reshape(), _a.ExpandDims(), _a.Transpose(), _a.Gather(), _a.GetItem()
 _reductions = {(cls, keep): cls(keep) for cls in (_r.ReduceSum, _r.ReduceMean, _r.ReduceMax, _r.ReduceMin)
                for keep in (False, True)}
+_dense = _n.Dense()
 _matmuls = {(ta, tb): _a.MatMul(ta, tb) for ta in (False, True) for tb in (False, True)}
 
 
@@ -151,3 +152,8 @@ def softmax(x, axis=-1):
 
 def log_softmax(x, axis=-1):
     return _n.LogSoftmax(axis)(x)
+
+
+def dense(x, weight, bias=None):
+    """x @ weight.T + bias (bias optional), as one op."""
+    return _dense(x, weight) if bias is None else _dense(x, weight, bias)

@@ -13,8 +13,8 @@ Unlike MindSpore's primitives of the same name, ``SmoothL1Loss``,
 loss per element / sample (MindSpore's ``SoftmaxCrossEntropyWithLogits``
 returns ``(loss, dlogits)``; ours returns the loss only).
 
-Each backward computes only the gradients that some input needs: ``__call__``
-records which inputs require a gradient.
+Each backward computes only the gradients that some input needs
+(``ctx.needs_input_grad``, recorded by the engine).
 """
 import numpy as np
 
@@ -29,10 +29,6 @@ SAMPLED_EPSILON = 1e-20
 
 # Elements per chunk for the big elementwise formulas (256 KiB of float32).
 CHUNK = 1 << 16
-
-
-def _needs(*inputs):
-    return tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
 
 
 def _chunks(n):
@@ -73,8 +69,7 @@ def _both(g, needs):
 
 
 class _LossPrimitive(Primitive):
-    def __call__(self, *inputs):
-        return apply(self, *inputs, needs=_needs(*inputs))
+    """A fused loss: ``ReduceLoss`` may hand it a lazily broadcast gradient."""
 
 
 class ReduceLoss(Primitive):
@@ -117,8 +112,8 @@ class AbsoluteError(_LossPrimitive):
     d/dlogits = sign(logits - labels), 0 where they are equal; d/dlabels = -d/dlogits.
     """
 
-    def forward(self, ctx, logits, labels, *, needs):
-        ctx.logits, ctx.labels, ctx.needs = logits, labels, needs
+    def forward(self, ctx, logits, labels):
+        ctx.logits, ctx.labels = logits, labels
         out = np.subtract(logits, labels)
         return np.abs(out, out=out)
 
@@ -135,7 +130,7 @@ class AbsoluteError(_LossPrimitive):
             for part in _chunks(g.size):
                 d = np.subtract(x_flat[part], y_flat[part], out=diff[:part.stop - part.start])
                 np.sign(d, out=g_flat[part])
-        return _both(_times(g, grad), ctx.needs)
+        return _both(_times(g, grad), ctx.needs_input_grad)
 
 
 class SquaredError(_LossPrimitive):
@@ -144,8 +139,8 @@ class SquaredError(_LossPrimitive):
     d/dlogits = 2 (logits - labels); d/dlabels = -d/dlogits.
     """
 
-    def forward(self, ctx, logits, labels, *, needs):
-        ctx.logits, ctx.labels, ctx.needs = logits, labels, needs
+    def forward(self, ctx, logits, labels):
+        ctx.logits, ctx.labels = logits, labels
         out = np.subtract(logits, labels)
         return np.square(out, out=out)
 
@@ -155,7 +150,7 @@ class SquaredError(_LossPrimitive):
             g = _times(g, 2 * constant)      # one pass: d * (2 g)
         else:
             g = _times(_times(g, np.asarray(2, g.dtype)), grad)
-        return _both(g, ctx.needs)
+        return _both(g, ctx.needs_input_grad)
 
 
 class SmoothL1Loss(_LossPrimitive):
@@ -168,10 +163,10 @@ class SmoothL1Loss(_LossPrimitive):
     def __init__(self, beta=1.0):
         self.beta = float(beta)
 
-    def forward(self, ctx, logits, labels, *, needs):
+    def forward(self, ctx, logits, labels):
         if not self.beta > 0:
             raise ValueError(f"For 'SmoothL1Loss', the 'beta' must be greater than 0, but got {self.beta}.")
-        ctx.logits, ctx.labels, ctx.needs = logits, labels, needs
+        ctx.logits, ctx.labels = logits, labels
         out = np.subtract(logits, labels, order="C")  # C order: the loop writes through a flat view
         one = out.dtype.type
         beta, half, scale = one(self.beta), one(0.5), one(2 / self.beta)
@@ -198,7 +193,7 @@ class SmoothL1Loss(_LossPrimitive):
         else:
             g = _times(g, grad)
             g /= beta
-        return _both(g, ctx.needs)
+        return _both(g, ctx.needs_input_grad)
 
 
 class BinaryCrossEntropy(_LossPrimitive):
@@ -211,11 +206,11 @@ class BinaryCrossEntropy(_LossPrimitive):
     Weights are applied by ``get_loss`` (or ``reduce_loss``), not here.
     """
 
-    def forward(self, ctx, logits, labels, *, needs):
+    def forward(self, ctx, logits, labels):
         out_dtype = logits.dtype
         if out_dtype == np.float16:
             logits, labels = logits.astype(np.float32), labels.astype(np.float32)
-        ctx.p, ctx.y, ctx.needs, ctx.out_dtype = logits, labels, needs, out_dtype
+        ctx.p, ctx.y, ctx.out_dtype = logits, labels, out_dtype
         one = logits.dtype.type
         eps = one(BCE_EPSILON)
         out = np.add(logits, eps, order="C")
@@ -235,7 +230,7 @@ class BinaryCrossEntropy(_LossPrimitive):
         return out.astype(out_dtype) if out_dtype != out.dtype else out
 
     def backward(self, ctx, grad):
-        p, y, needs, dtype = ctx.p, ctx.y, ctx.needs, ctx.out_dtype
+        p, y, needs, dtype = ctx.p, ctx.y, ctx.needs_input_grad, ctx.out_dtype
         one, constant = p.dtype.type, _constant(grad)
         grad_p = grad_y = None
         if needs[0]:
@@ -294,7 +289,7 @@ class SoftmaxCrossEntropyWithLogits(_LossPrimitive):
     labels (the true derivative only when a label row sums to 1); d/dlabels = 0.
     """
 
-    def forward(self, ctx, logits, labels, *, needs):
+    def forward(self, ctx, logits, labels):
         shifted = shift_by_row_max(logits)
         # NOTE: -sum y (s - ln Z) = ln Z * sum y - sum y s, with no (N, C) temporary for y * s.
         picked = np.einsum("ij,ij->i", labels, shifted)
@@ -317,7 +312,7 @@ class SparseSoftmaxCrossEntropyWithLogits(_LossPrimitive):
     (checked by the callers). Same numbers as the dense form with one-hot labels.
     """
 
-    def forward(self, ctx, logits, labels, *, needs):
+    def forward(self, ctx, logits, labels):
         rows = np.arange(logits.shape[0])
         shifted = shift_by_row_max(logits)
         picked = shifted[rows, labels]
@@ -348,13 +343,13 @@ class CosineSimilarity(_LossPrimitive):
     def _dot(a, b):
         return (a[..., None, :] @ b[..., :, None])[..., 0, 0]
 
-    def forward(self, ctx, x1, x2, *, needs):
+    def forward(self, ctx, x1, x2):
         a1, a2 = np.moveaxis(x1, self.axis, -1), np.moveaxis(x2, self.axis, -1)
         dot, sq1, sq2 = self._dot(a1, a2), self._dot(a1, a1), self._dot(a2, a2)
         with np.errstate(divide="ignore", invalid="ignore"):
             norms = np.sqrt(sq1) * np.sqrt(sq2)
             cos = dot / norms
-        ctx.x1, ctx.x2, ctx.norms, ctx.sq1, ctx.sq2, ctx.cos, ctx.needs = x1, x2, norms, sq1, sq2, cos, needs
+        ctx.x1, ctx.x2, ctx.norms, ctx.sq1, ctx.sq2, ctx.cos = x1, x2, norms, sq1, sq2, cos
         return cos
 
     def backward(self, ctx, grad):
@@ -362,7 +357,8 @@ class CosineSimilarity(_LossPrimitive):
         with np.errstate(divide="ignore", invalid="ignore"):
             across = np.expand_dims(grad / ctx.norms, axis)          # g / (|x1| |x2|)
             grads, tmp = [], None
-            for mine, other, sq, need in ((x1, x2, ctx.sq1, ctx.needs[0]), (x2, x1, ctx.sq2, ctx.needs[1])):
+            pairs = ((x1, x2, ctx.sq1), (x2, x1, ctx.sq2))
+            for (mine, other, sq), need in zip(pairs, ctx.needs_input_grad):
                 if not need:
                     grads.append(None)
                     continue
@@ -407,10 +403,10 @@ class SampledLogits(Primitive):
                  remove_accidental_hits=True):
         return apply(self, weights, biases, hidden, labels=labels, sampled=sampled,
                      true_expected=true_expected, sampled_expected=sampled_expected,
-                     remove=remove_accidental_hits, needs=_needs(weights, biases, hidden))
+                     remove=remove_accidental_hits)
 
     def forward(self, ctx, weights, biases, hidden, *, labels, sampled, true_expected, sampled_expected,
-                remove, needs):
+                remove):
         w_true, w_sampled = weights[labels], weights[sampled]            # (N, T, D), (K, D)
         with np.errstate(divide="ignore", invalid="ignore"):
             true_logits = ((w_true @ hidden[:, :, None])[..., 0] + biases[labels]
@@ -424,11 +420,12 @@ class SampledLogits(Primitive):
                 sampled_logits[hits] = np.finfo(sampled_logits.dtype).min / 2
             else:
                 hits = None
-        ctx.save = (weights.shape, hidden, w_true, w_sampled, labels, sampled, hits, needs)
+        ctx.save = (weights.shape, hidden, w_true, w_sampled, labels, sampled, hits)
         return np.concatenate([true_logits, sampled_logits], axis=1)
 
     def backward(self, ctx, grad):
-        shape, hidden, w_true, w_sampled, labels, sampled, hits, needs = ctx.save
+        shape, hidden, w_true, w_sampled, labels, sampled, hits = ctx.save
+        needs = ctx.needs_input_grad
         num_true = labels.shape[1]
         g_true, g_sampled = grad[:, :num_true], grad[:, num_true:]
         if hits is not None:

@@ -3,7 +3,8 @@
 A primitive is a small class: ``forward(ctx, *arrays, **attrs)`` computes the
 result with numpy and saves on ``ctx`` what the backward needs;
 ``backward(ctx, grad)`` returns the gradient for each tensor input (``None``
-where there is none). The engine undoes broadcasting for you.
+where there is none, or where ``ctx.needs_input_grad[i]`` says no input
+needs it). The engine undoes broadcasting for you.
 
     class Abs(Primitive):
         '''y = |x|;  dy/dx = sign(x)'''
@@ -104,7 +105,8 @@ def apply(op, *inputs, **attrs):
     if type(out) is not np.ndarray:  # numpy returns scalars for 0-d results
         out = np.asarray(out)
     if autograd._grad_enabled:
-        for t in inputs:
-            if t.requires_grad:
-                return Tensor._wrap(out, Node(op, ctx, inputs))
+        needs = tuple([t.requires_grad for t in inputs])
+        if True in needs:
+            ctx.needs_input_grad = needs  # backward may skip the gradients nobody needs
+            return Tensor._wrap(out, Node(op, ctx, inputs))
     return Tensor._wrap(out)
