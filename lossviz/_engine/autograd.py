@@ -2,12 +2,14 @@
 
 Every op that runs while gradients are enabled and that has an input needing a
 gradient records a :class:`Node` on its output: the primitive, the context its
-forward saved, and the input tensors. ``backprop`` walks those nodes once, from
-the outputs back to the leaves, in reverse topological order, *adding* each
-contribution (a tensor used twice gets both). The engine knows no op by name:
-it only calls ``op.backward(ctx, grad)``.
+forward saved, the input tensors, and a creation number. ``backprop`` walks
+those nodes once, from the outputs back to the leaves, newest first, *adding*
+each contribution (a tensor used twice gets both). The engine knows no op by
+name: it only calls ``op.backward(ctx, grad)``.
 """
 import functools
+import heapq
+import itertools
 
 import numpy as np
 
@@ -49,13 +51,21 @@ def enable_grad():
     return _GradMode(True)
 
 
-class Node:
-    """How a tensor was made: ``op.backward(ctx, grad)`` gives its inputs' grads."""
+_creation_counter = itertools.count()
 
-    __slots__ = ("op", "ctx", "inputs")
+
+class Node:
+    """How a tensor was made: ``op.backward(ctx, grad)`` gives its inputs' grads.
+
+    ``order`` counts up as nodes are made: a tensor is always made after its
+    inputs, so creation order is a topological order of the graph.
+    """
+
+    __slots__ = ("op", "ctx", "inputs", "order")
 
     def __init__(self, op, ctx, inputs):
         self.op, self.ctx, self.inputs = op, ctx, inputs
+        self.order = next(_creation_counter)
 
 
 def unbroadcast(grad, shape):
@@ -78,44 +88,23 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def _topological_order(roots):
-    """Non-leaf tensors reachable from ``roots``, every tensor after its inputs.
-
-    A depth-first walk without recursion (graphs can be thousands of ops
-    deep): a tensor is appended once all its inputs are.
-    """
-    order, seen = [], set()
-    for root in roots:
-        if root._node is None or root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root._node.inputs))]
-        while stack:
-            tensor, parents = stack[-1]
-            for parent in parents:
-                if parent._node is not None and parent not in seen:
-                    seen.add(parent)
-                    stack.append((parent, iter(parent._node.inputs)))
-                    break
-            else:  # every input is in order already
-                stack.pop()
-                order.append(tensor)
-    return order
-
-
 def backprop(roots, seeds):
     """Gradients of ``sum(seed_i * root_i)`` for every leaf that requires grad.
 
     Returns ``{leaf: grad_array}``. Nothing is stored on tensors.
+
+    The tensors still waiting for their gradient sit in a heap, newest first.
+    Every consumer of a tensor was made after it, so by the time a tensor is
+    taken from the heap all contributions to its gradient have arrived.
     """
     grads = {}  # tensor -> gradient so far; a tensor used twice gets both contributions
+    waiting = []  # heap of (-node.order, tensor): the newest pending tensor first
     for root, seed in zip(roots, seeds):
         if root.requires_grad:
-            grads[root] = grads[root] + seed if root in grads else seed
-    for tensor in reversed(_topological_order(roots)):
-        grad = grads.pop(tensor, None)
-        if grad is None:
-            continue
+            _add_grad(grads, waiting, root, seed)
+    while waiting:
+        tensor = heapq.heappop(waiting)[1]
+        grad = grads.pop(tensor)
         node = tensor._node
         input_grads = node.op.backward(node.ctx, grad)
         if type(input_grads) is not tuple:
@@ -128,9 +117,19 @@ def backprop(roots, seeds):
                 parent_grad = unbroadcast(parent_grad, data.shape)
             if parent_grad.dtype != data.dtype and data.dtype.kind == "f":
                 parent_grad = parent_grad.astype(data.dtype)
-            previous = grads.get(parent)
-            grads[parent] = parent_grad if previous is None else previous + parent_grad
+            _add_grad(grads, waiting, parent, parent_grad)
     return grads  # only leaves are left: each inner tensor's entry was used up above
+
+
+def _add_grad(grads, waiting, tensor, grad):
+    """Add one contribution; a non-leaf seen for the first time starts waiting in the heap."""
+    previous = grads.get(tensor)
+    if previous is not None:
+        grads[tensor] = previous + grad
+        return
+    grads[tensor] = grad
+    if tensor._node is not None:
+        heapq.heappush(waiting, (-tensor._node.order, tensor))
 
 
 def ones_seed(tensor):

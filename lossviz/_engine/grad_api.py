@@ -14,7 +14,8 @@ left on any tensor.
 """
 import numpy as np
 
-from .autograd import backprop, enable_grad, ones_seed
+from . import autograd
+from .autograd import backprop, ones_seed
 from .parameter import Parameter
 from .tensor import Tensor
 
@@ -50,8 +51,11 @@ def _grad_and_value(fn, grad_position, weights, has_aux):
         targets = ()
         if positions is not None:
             args, targets = _mark_inputs(args, positions)
-        with enable_grad():
+        previous, autograd._grad_enabled = autograd._grad_enabled, True  # NOTE: as enable_grad(), minus an object per call
+        try:
             out = fn(*args, **kwargs)
+        finally:
+            autograd._grad_enabled = previous
         if has_aux and (not isinstance(out, tuple) or len(out) < 2):
             raise TypeError("For 'grad' with has_aux=True, the function must return a tuple (loss, aux, ...).")
         outputs = out if isinstance(out, tuple) else (out,)
