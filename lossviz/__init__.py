@@ -16,8 +16,28 @@ from ._engine.grad_api import grad, value_and_grad
 from ._engine.random import set_seed, get_seed
 from . import ops
 from . import nn
-from . import common, dataset, train
-from .train import Model
-from .checkpoint import save_checkpoint, load_checkpoint, load_param_into_net
 
 __version__ = "0.1.0"
+
+# The training stack loads on first use (``lossviz.Model``, ``from lossviz import
+# dataset``), so ``import lossviz`` stays light.
+_LAZY = {"Model": ("train", "Model"), "save_checkpoint": ("checkpoint", "save_checkpoint"),
+         "load_checkpoint": ("checkpoint", "load_checkpoint"),
+         "load_param_into_net": ("checkpoint", "load_param_into_net"),
+         "dataset": ("dataset", None), "train": ("train", None), "common": ("common", None),
+         "checkpoint": ("checkpoint", None)}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'lossviz' has no attribute '{name}'")
+    import importlib
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(f".{module_name}", __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
