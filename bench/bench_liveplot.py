@@ -20,45 +20,16 @@ import statistics
 import sys
 import time
 
-import numpy as np
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]  # lossviz, and tutorial_code: the tutorial's own classes
 
-import lossviz
-import lossviz.nn as nn
-import lossviz.ops as ops
-from lossviz import Model
-from lossviz import dataset as ds
-from lossviz.common.initializer import Normal
-from lossviz.nn import LossBase
-from lossviz.train.callback import LossMonitor
+import lossviz  # noqa: E402
+import lossviz.nn as nn  # noqa: E402
+from lossviz import Model  # noqa: E402
+from lossviz.train.callback import LossMonitor  # noqa: E402
+from tutorial_code import L1Loss, LinearNet, create_dataset  # noqa: E402
 
 TARGET_S = 0.5
-
-
-class LinearNet(nn.Cell):
-    def __init__(self):
-        super(LinearNet, self).__init__()
-        self.fc = nn.Dense(1, 1, Normal(0.02), Normal(0.02))
-
-    def construct(self, x):
-        return self.fc(x)
-
-
-class L1Loss(LossBase):
-    def __init__(self, reduction="mean"):
-        super(L1Loss, self).__init__(reduction)
-        self.abs = ops.Abs()
-
-    def construct(self, base, target):
-        x = self.abs(base - target)
-        return self.get_loss(x)
-
-
-def get_data(num, w=2.0, b=3.0):
-    for _ in range(num):
-        x = np.random.uniform(-10.0, 10.0)
-        noise = np.random.normal(0, 1)
-        y = x * w + b + noise
-        yield np.array([x]).astype(np.float32), np.array([y]).astype(np.float32)
 
 
 class FakeHandle:
@@ -83,7 +54,7 @@ def run(with_plot, seed=0):
     lossviz.set_seed(seed)
     net = LinearNet()
     model = Model(net, L1Loss(), nn.Momentum(net.trainable_params(), learning_rate=0.005, momentum=0.9))
-    ds_train = ds.GeneratorDataset(list(get_data(160)), column_names=["data", "label"]).batch(16)
+    ds_train = create_dataset(num_data=160)
     callbacks, frames = [LossMonitor(100)], []
     if with_plot:
         from lossviz.viz import LiveLossPlot, NotebookRenderer

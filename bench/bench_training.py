@@ -28,49 +28,25 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+TESTS = os.path.join(ROOT, "tests")  # for tutorial_code (the tutorial's own classes) and _tutorial_cells
+sys.path[:0] = [ROOT, TESTS]
 
 import lossviz  # noqa: E402
 import lossviz.nn as nn  # noqa: E402
-import lossviz.ops as ops  # noqa: E402
 from lossviz import dataset as ds  # noqa: E402
 from lossviz.train.callback import Callback, LossMonitor  # noqa: E402
 
-
-def get_data(num, w=2.0, b=3.0):
-    for _ in range(num):
-        x = np.random.uniform(-10.0, 10.0)
-        noise = np.random.normal(0, 1)
-        y = x * w + b + noise
-        yield np.array([x]).astype(np.float32), np.array([y]).astype(np.float32)
+import tutorial_code  # noqa: E402
+from tutorial_code import L1Loss, get_data  # noqa: E402
 
 
-if hasattr(nn, "LossBase"):
-    class L1Loss(nn.LossBase):  # the tutorial's loss
-        def __init__(self, reduction="mean"):
-            super().__init__(reduction)
-            self.abs = ops.Abs()
+class LinearNet(tutorial_code.LinearNet):
+    """The tutorial's LinearNet started at w = 0.01, b = -0.02 (as the numpy variant) instead of Normal(0.02)."""
 
-        def construct(self, base, target):
-            return self.get_loss(self.abs(base - target))
-else:  # before issue 3 lands: the tutorial's first L1Loss (Abs + ReduceMean)
-    class L1Loss(nn.Cell):
-        def __init__(self):
-            super().__init__()
-            self.abs, self.reduce_mean = ops.Abs(), ops.ReduceMean()
-
-        def construct(self, base, target):
-            return self.reduce_mean(self.abs(base - target))
-
-
-class LinearNet(nn.Cell):
     def __init__(self):
         super().__init__()
-        self.fc = nn.Dense(1, 1, lossviz.Tensor(np.array([[0.01]], np.float32)),
-                           lossviz.Tensor(np.array([-0.02], np.float32)))
-
-    def construct(self, x):
-        return self.fc(x)
+        self.fc.weight.set_data(np.array([[0.01]], np.float32))
+        self.fc.bias.set_data(np.array([-0.02], np.float32))
 
 
 class StepTimer(Callback):
@@ -223,9 +199,8 @@ def main():
         verdict = "" if target is None else (f"  target <= {target:.0f}x: " + ("OK" if ratio <= target else "OVER"))
         print(f"  {name:12s} {med * 1e6:8.1f} us   {ratio:5.2f}x numpy{verdict}")
 
-    tests = os.path.join(ROOT, "tests")
     numpy_only = peak_memory_kib(PEAK + "import numpy\nprint(peak_kib())")
-    tutorial = peak_memory_kib(TUTORIAL_SCRIPT.format(tests=tests, root=ROOT))
+    tutorial = peak_memory_kib(TUTORIAL_SCRIPT.format(tests=TESTS, root=ROOT))
     print(f"peak memory (VmHWM, i.e. the max RSS): numpy alone {numpy_only / 1024:.1f} MiB, whole tutorial on lossviz "
           f"{tutorial / 1024:.1f} MiB  target <= 50 MiB: {'OK' if tutorial <= 50 * 1024 else 'OVER'}")
 

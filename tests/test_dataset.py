@@ -5,6 +5,7 @@ import pytest
 import lossviz
 from lossviz import Tensor
 from lossviz import dataset as ds
+from tutorial_code import create_dataset
 
 
 def rows(n, start=0):
@@ -127,14 +128,7 @@ def test_batch_stacks_rows_and_keeps_the_short_last_batch():
 
 
 def test_batch_of_the_tutorial_dataset():
-    def get_data(num, w=2.0, b=3.0):
-        for _ in range(num):
-            x = np.random.uniform(-10.0, 10.0)
-            noise = np.random.normal(0, 1)
-            y = x * w + b + noise
-            yield np.array([x]).astype(np.float32), np.array([y]).astype(np.float32)
-
-    dataset = ds.GeneratorDataset(list(get_data(160)), column_names=["data", "label"]).batch(16)
+    dataset = create_dataset(num_data=160)  # cell [5]: GeneratorDataset(list(get_data(160)), ...).batch(16)
     batches = list(dataset.create_tuple_iterator())
     assert len(batches) == dataset.get_dataset_size() == 10
     assert all(b[0].shape == (16, 1) and b[0].dtype == lossviz.float32 for b in batches)

@@ -11,6 +11,7 @@ from gradcheck import check_grads
 from lossviz import Parameter, Tensor
 from lossviz.common import initializer as init
 from lossviz.common.initializer import Normal
+from tutorial_code import LinearNet
 
 
 # ----- Dense -----
@@ -25,15 +26,7 @@ def test_dense_parameters_names_shapes_and_repr():
     assert no_bias.bias is None and [p.name for p in no_bias.trainable_params()] == ["weight"]
 
 
-def test_dense_in_a_cell_is_named_by_its_attribute():
-    class LinearNet(nn.Cell):
-        def __init__(self):
-            super(LinearNet, self).__init__()
-            self.fc = nn.Dense(1, 1, Normal(0.02), Normal(0.02))
-
-        def construct(self, x):
-            return self.fc(x)
-
+def test_dense_in_a_cell_is_named_by_its_attribute():  # the tutorial's LinearNet holds it as self.fc
     assert [p.name for p in LinearNet().trainable_params()] == ["fc.weight", "fc.bias"]
 
 

@@ -24,6 +24,7 @@ import lossviz.nn as nn
 import lossviz.ops as ops
 from lossviz import Tensor
 from lossviz.nn import LossBase
+from tutorial_code import L1Loss, L1LossCell, L1LossForMultiLabel
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "losses.json"
 if not REFERENCE.exists():
@@ -34,39 +35,6 @@ GOLDEN = json.loads(REFERENCE.read_text())
 THROUGH_FLOAT32 = {"L1Loss/float64/mean", "MSELoss/float64/mean", "get_loss/mean/float64_x", "get_loss/none/float64_x"}
 
 
-# ----- the tutorial's own cells, exactly as the tutorial writes them -----
-class TutorialL1LossCell(nn.Cell):
-    def __init__(self):
-        super(TutorialL1LossCell, self).__init__()
-        self.abs = ops.Abs()
-        self.reduce_mean = ops.ReduceMean()
-
-    def construct(self, base, target):
-        x = self.abs(base - target)
-        return self.reduce_mean(x)
-
-
-class TutorialL1Loss(LossBase):
-    def __init__(self, reduction="mean"):
-        super(TutorialL1Loss, self).__init__(reduction)
-        self.abs = ops.Abs()
-
-    def construct(self, base, target):
-        x = self.abs(base - target)
-        return self.get_loss(x)
-
-
-class TutorialL1LossForMultiLabel(LossBase):
-    def __init__(self, reduction="mean"):
-        super(TutorialL1LossForMultiLabel, self).__init__(reduction)
-        self.abs = ops.Abs()
-
-    def construct(self, base, target1, target2):
-        x1 = self.abs(base - target1)
-        x2 = self.abs(base - target2)
-        return self.get_loss(x1)/2 + self.get_loss(x2)/2
-
-
 class GetLoss(LossBase):
     """The json's ``LossBase.get_loss`` target: construct(x[, weights]) returns get_loss."""
 
@@ -74,8 +42,9 @@ class GetLoss(LossBase):
         return self.get_loss(x, *weights)
 
 
-TUTORIAL = {"tutorial.L1LossCell": TutorialL1LossCell, "tutorial.L1Loss": TutorialL1Loss,
-            "tutorial.L1LossForMultiLabel": TutorialL1LossForMultiLabel}
+# the golden file's tutorial.* targets: the tutorial's own cells, from tutorial_code
+TUTORIAL = {"tutorial.L1LossCell": L1LossCell, "tutorial.L1Loss": L1Loss,
+            "tutorial.L1LossForMultiLabel": L1LossForMultiLabel}
 
 
 # ----- reading the file -----

@@ -1,17 +1,18 @@
 """The tutorial's numbers as plain literal tests, and the behaviours its text describes.
 
-Cells [1] and [4] of the tutorial, the defaults it states, the functional
-forms, numerical stability and the sampled softmax's sampler.
+Cells [1], [4] and [12] of the tutorial (their classes come from tutorial_code),
+the defaults it states, the functional forms, numerical stability and the
+sampled softmax's sampler.
 """
 import numpy as np
 import pytest
 
 import lossviz
 import lossviz.nn as nn
-import lossviz.ops as ops
 from lossviz import Tensor
 from lossviz.nn import LossBase
 from lossviz.ops import loss_functional as LF
+from tutorial_code import L1Loss, L1LossForMultiLabel
 
 INPUT = np.array([[1, 2, 3], [2, 3, 4]]).astype(np.float32)
 TARGET = np.array([[0, 2, 5], [3, 1, 1]]).astype(np.float32)
@@ -32,17 +33,7 @@ def test_l1loss_sum_is_9_and_none_prints_the_matrix(capsys):
     assert capsys.readouterr().out == "9.0\n[[1. 0. 2.]\n [1. 2. 3.]]\n"
 
 
-# ----- cell [4]: L1Loss written on LossBase -----
-class L1Loss(LossBase):
-    def __init__(self, reduction="mean"):
-        super(L1Loss, self).__init__(reduction)
-        self.abs = ops.Abs()
-
-    def construct(self, base, target):
-        x = self.abs(base - target)
-        return self.get_loss(x)
-
-
+# ----- cell [4]: L1Loss written on LossBase (tutorial_code.L1Loss) -----
 def test_cell_4_l1loss_on_lossbase(capsys):
     loss = L1Loss()
     input_data = Tensor(np.array([0.1, 0.2, 0.3]).astype(np.float32))
@@ -54,17 +45,7 @@ def test_cell_4_l1loss_on_lossbase(capsys):
     np.testing.assert_allclose(grad, np.sign(INPUT - TARGET) / 6)
 
 
-class L1LossForMultiLabel(LossBase):
-    def __init__(self, reduction="mean"):
-        super(L1LossForMultiLabel, self).__init__(reduction)
-        self.abs = ops.Abs()
-
-    def construct(self, base, target1, target2):
-        x1 = self.abs(base - target1)
-        x2 = self.abs(base - target2)
-        return self.get_loss(x1)/2 + self.get_loss(x2)/2
-
-
+# ----- cell [12]: the multi-label loss (tutorial_code.L1LossForMultiLabel) -----
 def test_cell_12_multilabel_loss():
     base, t1, t2 = Tensor(INPUT), Tensor(TARGET), Tensor(TARGET + 1)
     assert float(L1LossForMultiLabel()(base, t1, t2)) == pytest.approx((1.5 + np.abs(INPUT - TARGET - 1).mean()) / 2)

@@ -12,10 +12,12 @@ import pytest
 
 import lossviz
 import lossviz.nn as nn
-import lossviz.ops as ops
 from lossviz import Model, Tensor
 from lossviz import dataset as ds
 from lossviz.train.callback import Callback, LossMonitor
+
+import tutorial_code
+from tutorial_code import CustomWithLossCell, L1Loss, L1LossForMultiLabel
 
 REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference" / "training.json"
 needs_reference = pytest.mark.skipif(not REFERENCE.exists(), reason=f"{REFERENCE} is absent (../shared not here)")
@@ -27,46 +29,14 @@ def golden():
     return json.loads(REFERENCE.read_text())
 
 
-# ----- the tutorial's cells, as the user writes them -----
-class L1Loss(nn.LossBase):
-    def __init__(self, reduction="mean"):
-        super(L1Loss, self).__init__(reduction)
-        self.abs = ops.Abs()
+# ----- the tutorial's cells (tutorial_code), and its LinearNet with fixed initial weights -----
+class LinearNet(tutorial_code.LinearNet):
+    """The tutorial's LinearNet, its Normal(0.02) start replaced by the golden traces' w0, b0."""
 
-    def construct(self, base, target):
-        x = self.abs(base - target)
-        return self.get_loss(x)
-
-
-class L1LossForMultiLabel(nn.LossBase):
-    def __init__(self, reduction="mean"):
-        super(L1LossForMultiLabel, self).__init__(reduction)
-        self.abs = ops.Abs()
-
-    def construct(self, base, target1, target2):
-        x1 = self.abs(base - target1)
-        x2 = self.abs(base - target2)
-        return self.get_loss(x1) / 2 + self.get_loss(x2) / 2
-
-
-class CustomWithLossCell(nn.Cell):
-    def __init__(self, backbone, loss_fn):
-        super(CustomWithLossCell, self).__init__(auto_prefix=False)
-        self._backbone = backbone
-        self._loss_fn = loss_fn
-
-    def construct(self, data, label1, label2):
-        output = self._backbone(data)
-        return self._loss_fn(output, label1, label2)
-
-
-class LinearNet(nn.Cell):
     def __init__(self, w0=0.01, b0=-0.02):
         super(LinearNet, self).__init__()
-        self.fc = nn.Dense(1, 1, Tensor(np.array([[w0]], np.float32)), Tensor(np.array([b0], np.float32)))
-
-    def construct(self, x):
-        return self.fc(x)
+        self.fc.weight.set_data(np.array([[w0]], np.float32))
+        self.fc.bias.set_data(np.array([b0], np.float32))
 
 
 class Trace(Callback):

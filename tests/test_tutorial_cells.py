@@ -8,6 +8,7 @@ with plausible, decreasing-on-average losses (the tutorial never seeds, so
 its exact values are not reproducible, even by MindSpore).
 """
 import contextlib
+import inspect
 import io
 import re
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 import lossviz
+import tutorial_code
 from _tutorial_cells import SEED, extract_cells, to_lossviz
 
 LINE = re.compile(r"^epoch: 1 step: (\d+), loss is ([0-9.e+-]+)$")
@@ -39,6 +41,23 @@ def run_tutorial(cells, seed):
             exec(compile(to_lossviz(code), f"<tutorial cell [{number}]>", "exec"), namespace)
         printed[number] = out.getvalue().splitlines()
     return printed, namespace
+
+
+def test_tutorial_code_holds_the_cells_as_the_tutorial_writes_them(cells):
+    """tests/tutorial_code.py (shared by the tests and benchmarks) is the seed's code, not a paraphrase."""
+    code = {number: to_lossviz(text) for number, text, _ in cells}
+    code[2] = code[2].replace("L1Loss", "L1LossCell")  # the one rename, see tutorial_code's docstring
+    where = {"L1LossCell": 2, "L1Loss": 4, "get_data": 5, "create_dataset": 5, "LinearNet": 6,
+             "get_multilabel_data": 11, "create_multilabel_dataset": 11, "L1LossForMultiLabel": 12,
+             "CustomWithLossCell": 14}
+    assert sorted(where) == sorted(tutorial_code.__all__)
+    for name, number in where.items():
+        assert inspect.getsource(getattr(tutorial_code, name)) in code[number], f"{name} differs from cell [{number}]"
+    module = inspect.getsource(tutorial_code)
+    for number in set(where.values()):
+        for line in code[number].splitlines():
+            if line.startswith(("import ", "from ")):
+                assert line in module, f"cell [{number}]'s {line!r} is missing"
 
 
 def test_the_cells_only_differ_by_the_import_name(cells):

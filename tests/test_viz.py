@@ -16,39 +16,16 @@ pytest.importorskip("ipywidgets")
 
 import lossviz  # noqa: E402
 import lossviz.nn as nn  # noqa: E402
-import lossviz.ops as ops  # noqa: E402
 from lossviz import Model, Tensor  # noqa: E402
 from lossviz import dataset as ds  # noqa: E402
-from lossviz.nn import LossBase  # noqa: E402
 from lossviz.train.callback import LossMonitor, LossRecorder  # noqa: E402
 from lossviz.viz import (LiveLossPlot, LossExplorer, LossHistory, NotebookRenderer, ReductionToggle,  # noqa: E402
                          compare_losses, draw_history, explorer_text, loss_curves, new_figure, reduction_text)
 from lossviz.viz.reduction import reduction_grad  # noqa: E402
+from tutorial_code import CustomWithLossCell, L1LossForMultiLabel  # noqa: E402
 
 
-# -- the tutorial's cells, as the notebooks use them ---------------------------------
-class L1LossForMultiLabel(LossBase):
-    def __init__(self, reduction="mean"):
-        super(L1LossForMultiLabel, self).__init__(reduction)
-        self.abs = ops.Abs()
-
-    def construct(self, base, target1, target2):
-        x1 = self.abs(base - target1)
-        x2 = self.abs(base - target2)
-        return self.get_loss(x1) / 2 + self.get_loss(x2) / 2
-
-
-class CustomWithLossCell(nn.Cell):
-    def __init__(self, backbone, loss_fn):
-        super(CustomWithLossCell, self).__init__(auto_prefix=False)
-        self._backbone = backbone
-        self._loss_fn = loss_fn
-
-    def construct(self, data, label1, label2):
-        output = self._backbone(data)
-        return self._loss_fn(output, label1, label2)
-
-
+# -- data and a network with a fixed start (the tutorial's loss cells come from tutorial_code) --
 def linear_net():
     return nn.Dense(1, 1, Tensor(np.array([[0.01]], np.float32)), Tensor(np.array([-0.02], np.float32)))
 
