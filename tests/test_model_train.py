@@ -269,6 +269,15 @@ def test_three_columns_with_a_loss_fn_is_refused_with_the_fix(golden, capsys):
     np.testing.assert_allclose(net.fc.weight.asnumpy().item(), g["weight_after"], rtol=RTOL)
 
 
+def test_one_column_with_a_loss_fn_asks_for_data_and_label():
+    net = LinearNet()
+    model = Model(net, L1Loss(), nn.Momentum(net.trainable_params(), 0.005, 0.9))
+    one_column = ds.GeneratorDataset([(np.ones(1, np.float32),)] * 4, ["data"]).batch(2)
+    with pytest.raises(ValueError, match=r"got 1,.*Give the dataset two columns") as err:
+        model.train(1, one_column)
+    assert "To train on" not in str(err.value)
+
+
 def test_column_count_must_fit_the_network_without_loss_fn():
     net = LinearNet()
     loss_net = CustomWithLossCell(net, L1LossForMultiLabel())

@@ -141,13 +141,17 @@ class Model:
         """``(expected column count, error maker)``, or None when any count may do."""
         names = dataset.get_col_names()
         if self._loss_fn is not None:
-            return 2, lambda got: ValueError(
-                f"When 'loss_fn' is not None, 'train_dataset' should return two elements, but got {got}, please "
-                f"check the number of elements returned by 'train_dataset'. Model(network, loss_fn, optimizer) "
-                f"wraps them in nn.WithLossCell, whose construct(data, label) takes one data column and one label "
-                f"column; the dataset's columns are {names}. To train on {got} columns, wrap the network and the "
-                f"loss in a custom WithLossCell whose construct takes all the columns (as the tutorial's "
-                f"CustomWithLossCell(net, loss) does), and pass it as Model(network=loss_net, optimizer=opt).")
+            def error(got):
+                fix = (f"To train on {got} columns, wrap the network and the loss in a custom WithLossCell whose "
+                       f"construct takes all the columns (as the tutorial's CustomWithLossCell(net, loss) does), "
+                       f"and pass it as Model(network=loss_net, optimizer=opt)." if got > 2 else
+                       "Give the dataset two columns, e.g. column_names=['data', 'label'].")
+                return ValueError(
+                    f"When 'loss_fn' is not None, 'train_dataset' should return two elements, but got {got}, please "
+                    f"check the number of elements returned by 'train_dataset'. Model(network, loss_fn, optimizer) "
+                    f"wraps them in nn.WithLossCell, whose construct(data, label) takes one data column and one "
+                    f"label column; the dataset's columns are {names}. {fix}")
+            return 2, error
         arity = _positional_arity(self._network)
         if arity is None:
             return None
