@@ -69,7 +69,7 @@ def draw_history(fig, history, smoothing=0.9, title="training loss", max_points=
     ax.set_ylabel("loss", fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.88)
+    fig.subplots_adjust(left=0.08, right=0.95, bottom=0.17, top=0.88)  # room for the last x tick label
     return fig
 
 
