@@ -8,12 +8,8 @@ Replace ``mindspore`` by ``lossviz`` in the tutorial's imports and its cells run
 >>> print(nn.L1Loss()(Tensor(np.array([1., 2.], np.float32)), Tensor(np.array([0., 4.], np.float32))))
 1.5
 """
-from ._engine.dtype import bool_, float16, float32, float64, int8, int16, int32, int64, uint8, DType
-from ._engine.tensor import Tensor
-from ._engine.parameter import Parameter, ParameterTuple
-from ._engine.autograd import no_grad, enable_grad
-from ._engine.grad_api import grad, value_and_grad
-from ._engine.random import set_seed, get_seed
+from ._engine import (DType, Parameter, ParameterTuple, Tensor, bool_, enable_grad, float16, float32, float64,
+                      get_seed, grad, int8, int16, int32, int64, no_grad, set_seed, uint8, value_and_grad)
 from . import ops
 from . import nn
 

@@ -12,7 +12,7 @@ import pytest
 import lossviz.nn as nn
 from lossviz import Tensor
 from lossviz.nn import LossBase
-from lossviz.ops import loss_functional as LF
+from lossviz.nn.loss import functional as LF
 
 f32 = np.float32
 

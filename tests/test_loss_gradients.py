@@ -17,7 +17,7 @@ import lossviz.nn as nn
 from gradcheck import check_grads
 from lossviz import Tensor
 from lossviz.nn import LossBase
-from lossviz.ops import loss_functional as LF
+from lossviz.nn.loss import functional as LF
 
 REDUCTIONS = ["mean", "sum", "none"]
 FAST = settings(deadline=None, max_examples=8, derandomize=True)

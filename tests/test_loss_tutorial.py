@@ -11,7 +11,7 @@ import lossviz
 import lossviz.nn as nn
 from lossviz import Tensor
 from lossviz.nn import LossBase
-from lossviz.ops import loss_functional as LF
+from lossviz.nn.loss import functional as LF
 from tutorial_code import L1Loss, L1LossForMultiLabel
 
 INPUT = np.array([[1, 2, 3], [2, 3, 4]]).astype(np.float32)

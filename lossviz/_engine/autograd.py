@@ -6,6 +6,14 @@ forward saved, the input tensors, and a creation number. ``backprop`` walks
 those nodes once, from the outputs back to the leaves, newest first, *adding*
 each contribution (a tensor used twice gets both). The engine knows no op by
 name: it only calls ``op.backward(ctx, grad)``.
+
+A backward may return a *broadcast* gradient: a read-only view that repeats
+values without storing them (``np.broadcast_to``), as a reduction's backward
+does (every element of a summed tensor gets the same gradient). Writing such
+an array out would cost a full pass over memory, so the engine hands the view
+on as it is to an op that says it can read one (``reads_broadcast_grad = True``,
+e.g. the fused losses, which multiply by the single number); every other op,
+and every gradient returned to the user, gets a real array.
 """
 import functools
 import heapq
@@ -14,10 +22,6 @@ import itertools
 import numpy as np
 
 _grad_enabled = True
-
-
-def is_grad_enabled():
-    return _grad_enabled
 
 
 class _GradMode:
@@ -106,6 +110,8 @@ def backprop(roots, seeds):
         tensor = heapq.heappop(waiting)[1]
         grad = grads.pop(tensor)
         node = tensor._node
+        if not node.op.reads_broadcast_grad:
+            grad = materialized(grad)
         input_grads = node.op.backward(node.ctx, grad)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
@@ -118,7 +124,25 @@ def backprop(roots, seeds):
             if parent_grad.dtype != data.dtype and data.dtype.kind == "f":
                 parent_grad = parent_grad.astype(data.dtype)
             _add_grad(grads, waiting, parent, parent_grad)
-    return grads  # only leaves are left: each inner tensor's entry was used up above
+    # only leaves are left: each inner tensor's entry was used up above
+    return {leaf: materialized(grad) for leaf, grad in grads.items()}
+
+
+def is_broadcast(grad):
+    """Whether ``grad`` is a broadcast view (some axis repeats one value without storing it)."""
+    return 0 in grad.strides and grad.size > 1
+
+
+def broadcast_value(grad):
+    """The one number that ``grad`` repeats everywhere, or None (e.g. d(mean)/dx = 1/n)."""
+    if grad.ndim == 0 or (grad.size and not any(grad.strides)):
+        return grad[(0,) * grad.ndim]
+    return None
+
+
+def materialized(grad):
+    """``grad`` as a real array (a broadcast view is written out)."""
+    return np.array(grad) if is_broadcast(grad) else grad
 
 
 def _add_grad(grads, waiting, tensor, grad):

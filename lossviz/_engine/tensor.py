@@ -3,8 +3,11 @@
 Dtypes follow MindSpore: a Python float becomes float32, a Python int int64, a
 bool bool; numpy arrays keep their dtype (float64 works end to end).
 ``print(t)`` prints exactly what numpy prints for the same array.
-Arithmetic operators (``+ - * / ** @``, ``abs``, indexing...) are the
-primitives of ``lossviz.ops``, attached in ``lossviz/ops/tensor_methods.py``.
+Arithmetic operators (``+ - * / ** @``, ``abs``, indexing...) and methods
+(``t.sum()``, ``t.reshape(2, 3)``...) each run one primitive
+(``elementwise.py``, ``reduction.py``, ``array_ops.py`` beside this file), so
+they are recorded in the graph like any op. Comparisons return bool tensors
+and record nothing.
 """
 import numpy as np
 
@@ -102,6 +105,7 @@ class Tensor:
 
     @property
     def T(self):
+        """The transpose: the axes in reverse order."""
         return self.transpose()
 
     def item(self):
@@ -134,7 +138,6 @@ class Tensor:
         value = f" {self._data}" if self._data.ndim == 0 else f"\n{self._data}"
         return f"Tensor(shape={list(self._data.shape)}, dtype={self.dtype}, value={value})"
 
-    __hash__ = object.__hash__  # by identity (``==`` is elementwise), so tensors can key dicts and sets
 
     # ----- autodiff -----
     @property
@@ -157,3 +160,145 @@ class Tensor:
     def detach(self):
         """The same data without a gradient history."""
         return Tensor._wrap(self._data)
+
+    # ----- operators: each one is a primitive (made at the bottom of this file) -----
+    def __add__(self, other):
+        return _add(self, other)
+
+    def __radd__(self, other):
+        return _add(other, self)
+
+    def __sub__(self, other):
+        return _sub(self, other)
+
+    def __rsub__(self, other):
+        return _sub(other, self)
+
+    def __mul__(self, other):
+        return _mul(self, other)
+
+    def __rmul__(self, other):
+        return _mul(other, self)
+
+    def __truediv__(self, other):
+        return _div(self, other)
+
+    def __rtruediv__(self, other):
+        return _div(other, self)
+
+    def __pow__(self, other):
+        return _pow(self, other)
+
+    def __rpow__(self, other):
+        return _pow(other, self)
+
+    def __matmul__(self, other):
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _matmul(other, self)
+
+    def __neg__(self):
+        return _neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _abs(self)
+
+    def __getitem__(self, index):
+        return _getitem(self, index)
+
+    # ----- comparisons: bool tensors, no gradient -----
+    def __lt__(self, other):
+        return Tensor._wrap(np.asarray(self._data < _array(other)))
+
+    def __le__(self, other):
+        return Tensor._wrap(np.asarray(self._data <= _array(other)))
+
+    def __gt__(self, other):
+        return Tensor._wrap(np.asarray(self._data > _array(other)))
+
+    def __ge__(self, other):
+        return Tensor._wrap(np.asarray(self._data >= _array(other)))
+
+    def __eq__(self, other):
+        return Tensor._wrap(np.asarray(self._data == _array(other)))
+
+    def __ne__(self, other):
+        return Tensor._wrap(np.asarray(self._data != _array(other)))
+
+    __hash__ = object.__hash__  # by identity (``==`` is elementwise), so tensors can key dicts and sets
+
+    # ----- methods -----
+    def abs(self):
+        return _abs(self)
+
+    def exp(self):
+        return _exp(self)
+
+    def log(self):
+        return _log(self)
+
+    def sqrt(self):
+        return _sqrt(self)
+
+    def square(self):
+        return _square(self)
+
+    def sign(self):
+        return _sign(self)
+
+    def sum(self, axis=None, keepdims=False):
+        return _reduce_sum[bool(keepdims)](self, axis)
+
+    def mean(self, axis=None, keep_dims=False):
+        return _reduce_mean[bool(keep_dims)](self, axis)
+
+    def max(self, axis=None, keepdims=False):
+        return _reduce_max[bool(keepdims)](self, axis)
+
+    def min(self, axis=None, keepdims=False):
+        return _reduce_min[bool(keepdims)](self, axis)
+
+    def reshape(self, *shape):
+        """``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        return _reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
+
+    view = reshape
+
+    def transpose(self, *perm):
+        """``t.transpose(1, 0)``, ``t.transpose((1, 0))``; no argument reverses the axes."""
+        if len(perm) == 1 and not isinstance(perm[0], int):
+            perm = perm[0]
+        return _transpose(self, perm or tuple(reversed(range(self.ndim))))
+
+    def expand_dims(self, axis):
+        return _expand_dims(self, axis)
+
+    def astype(self, dtype):
+        return _cast(self, dtype)
+
+    def matmul(self, other):
+        return _matmul(self, other)
+
+
+def _array(value):
+    return value._data if isinstance(value, Tensor) else value
+
+
+# The primitives behind the operators. They build Tensors, so their modules
+# import this one: they are imported here, once the class exists.
+from . import array_ops, elementwise, reduction  # noqa: E402
+
+_add, _sub, _mul, _div, _pow = (elementwise.Add(), elementwise.Sub(), elementwise.Mul(), elementwise.Div(),
+                                elementwise.Pow())
+_neg, _abs, _sign, _cast = elementwise.Neg(), elementwise.Abs(), elementwise.Sign(), elementwise.Cast()
+_exp, _log, _sqrt, _square = elementwise.Exp(), elementwise.Log(), elementwise.Sqrt(), elementwise.Square()
+_matmul, _getitem = array_ops.MatMul(), array_ops.GetItem()
+_reshape, _transpose, _expand_dims = array_ops.Reshape(), array_ops.Transpose(), array_ops.ExpandDims()
+_reduce_sum = (reduction.ReduceSum(False), reduction.ReduceSum(True))      # indexed by keepdims
+_reduce_mean = (reduction.ReduceMean(False), reduction.ReduceMean(True))
+_reduce_max = (reduction.ReduceMax(False), reduction.ReduceMax(True))
+_reduce_min = (reduction.ReduceMin(False), reduction.ReduceMin(True))

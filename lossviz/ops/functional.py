@@ -2,10 +2,10 @@
 
 Each one calls the same primitive class as ``ops.Abs()``: one implementation.
 """
-from . import array_ops as _a
-from . import elementwise as _e
-from . import nn_ops as _n
-from . import reduction as _r
+from .._engine import array_ops as _a
+from .._engine import elementwise as _e
+from .._engine import reduction as _r
+from . import network as _n
 
 _abs, _neg, _sign, _square, _sqrt = _e.Abs(), _e.Neg(), _e.Sign(), _e.Square(), _e.Sqrt()
 _exp, _log, _sigmoid, _relu, _cast = _e.Exp(), _e.Log(), _e.Sigmoid(), _e.ReLU(), _e.Cast()

@@ -1,7 +1,7 @@
 """Shape and indexing primitives: their gradients move values back into place."""
 import numpy as np
 
-from .._engine.tensor import Tensor
+from .tensor import Tensor
 from .primitive import Primitive, apply
 
 

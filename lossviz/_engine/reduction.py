@@ -49,7 +49,7 @@ class ReduceSum(_Reduce):
         return x.sum(axis=axes, keepdims=self.keep_dims)
 
     def backward(self, ctx, grad):
-        return np.full(ctx.shape, grad.reshape(ctx.kept_shape))
+        return np.broadcast_to(grad.reshape(ctx.kept_shape), ctx.shape)   # a view (see autograd)
 
 
 class ReduceMean(_Reduce):
@@ -67,7 +67,7 @@ class ReduceMean(_Reduce):
         return mean if mean.dtype == x.dtype else mean.astype(x.dtype)
 
     def backward(self, ctx, grad):
-        return np.full(ctx.shape, grad.reshape(ctx.kept_shape) / ctx.count)
+        return np.broadcast_to(grad.reshape(ctx.kept_shape) / ctx.count, ctx.shape)   # a view (see autograd)
 
 
 class _ReduceExtreme(_Reduce):

@@ -2,7 +2,7 @@
 each gradient back to its input's shape."""
 import numpy as np
 
-from .._engine.dtype import to_numpy
+from .dtype import to_numpy
 from .primitive import Primitive, apply
 
 

@@ -16,9 +16,9 @@ needs it). The engine undoes broadcasting for you.
 """
 import numpy as np
 
-from .._engine import autograd
-from .._engine.autograd import Node
-from .._engine.tensor import Tensor
+from . import autograd
+from .autograd import Node
+from .tensor import Tensor
 
 
 class Context:
@@ -29,6 +29,8 @@ class Primitive:
     """Base class of ops. Calling the op runs ``forward`` and records the graph."""
 
     arg_names = ()
+    # True: backward accepts a broadcast gradient view (see ``autograd``); it must not write into it.
+    reads_broadcast_grad = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

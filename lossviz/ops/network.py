@@ -1,7 +1,7 @@
 """Network primitives: ``Softmax`` and ``LogSoftmax`` over an axis, and the fused ``Dense``."""
 import numpy as np
 
-from .primitive import Primitive
+from .._engine.primitive import Primitive
 
 
 def log_softmax_array(x, axis):

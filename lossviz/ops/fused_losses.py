@@ -5,7 +5,7 @@ array per op, forward and backward. On a million elements those temporaries
 cost more than the arithmetic, so the built-in losses call these primitives
 instead; each one computes the **unreduced** loss (one value per element or
 per sample). The reduction ('mean' / 'sum' / 'none') is never done here: it
-is ``LossBase.get_loss``'s job (and ``reduce_loss`` for the functional forms).
+is ``LossBase.get_loss``'s job.
 
 Unlike MindSpore's primitives of the same name, ``SmoothL1Loss``,
 ``BinaryCrossEntropy``, ``SoftmaxCrossEntropyWithLogits`` and
@@ -14,12 +14,17 @@ loss per element / sample (MindSpore's ``SoftmaxCrossEntropyWithLogits``
 returns ``(loss, dlogits)``; ours returns the loss only).
 
 Each backward computes only the gradients that some input needs
-(``ctx.needs_input_grad``, recorded by the engine).
+(``ctx.needs_input_grad``, recorded by the engine), and may receive the
+reduction's gradient as a broadcast view of one number (``reads_broadcast_grad``;
+see ``lossviz/_engine/autograd.py``). The memory tricks (chunks, reused
+buffers, in-place scaling) live in ``_memory.py``, so each kernel reads as
+its formula.
 """
 import numpy as np
 
-from .._engine.tensor import Tensor
-from .primitive import Primitive, apply
+from .._engine.primitive import Primitive, apply
+from .._engine.autograd import broadcast_value
+from ._memory import fresh, in_chunks, scaled, split_difference_grad
 
 # The epsilon MindSpore's BinaryCrossEntropy adds inside its logs (not a clamp).
 BCE_EPSILON = 1e-12
@@ -27,86 +32,17 @@ BCE_EPSILON = 1e-12
 SAMPLED_EPSILON = 1e-20
 
 
-# Elements per chunk for the big elementwise formulas (256 KiB of float32).
-CHUNK = 1 << 16
+class _FusedLoss(Primitive):
+    """A fused loss: its backward reads a broadcast gradient (a reduction's) as one number."""
 
-
-def _chunks(n):
-    """Slices of at most CHUNK elements covering range(n).
-
-    NOTE: touching fresh memory costs more than the arithmetic on it, so a
-    formula needing a temporary runs chunk by chunk with one small temporary
-    that is reused and stays in cache.
-    """
-    return [slice(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
-
-
-def _flat(array):
-    """A 1-D view of a C-contiguous array (a copy otherwise: only for reading)."""
-    return array.reshape(-1) if array.flags.c_contiguous else np.ravel(array)
-
-
-def _constant(grad):
-    """The single value of a gradient that is one number broadcast ('mean' / 'sum'), else None."""
-    if grad.ndim == 0 or (grad.size and not any(grad.strides)):
-        return grad[(0,) * grad.ndim]
-    return None
-
-
-def _times(g, grad):
-    """``g * grad``, in place when ``g`` (a fresh array) can hold the result."""
-    constant = _constant(grad)
-    if constant is not None:
-        grad = constant
-    if np.result_type(g, grad) == g.dtype and np.broadcast_shapes(g.shape, np.shape(grad)) == g.shape:
-        return np.multiply(g, grad, out=g)
-    return g * grad
-
-
-def _both(g, needs):
-    """(grad for logits, grad for labels) where labels enter with a minus sign."""
-    return (g if needs[0] else None), ((-g if needs[0] else np.negative(g, out=g)) if needs[1] else None)
-
-
-class _LossPrimitive(Primitive):
-    """A fused loss: ``ReduceLoss`` may hand it a lazily broadcast gradient."""
-
-
-class ReduceLoss(Primitive):
-    """out = sum(x) over every element ('sum'), or that sum / x.size ('mean');  d/dx = 1 or 1/size
-
-    ``ReduceLoss(mean=True)(x)``: the reduction step of ``LossBase.get_loss``.
-    When x comes straight from a fused loss primitive, the gradient is handed
-    over as one number broadcast to x's shape (a view: no array of ones is
-    written; the loss primitives read it as a number); otherwise as a real array.
-    """
-
-    def __init__(self, mean=True):
-        self.mean = mean
-
-    def __call__(self, x):
-        lazy = isinstance(x, Tensor) and x._node is not None and isinstance(x._node.op, _LossPrimitive)
-        return apply(self, x, lazy=lazy)
-
-    def forward(self, ctx, x, *, lazy):
-        ctx.shape, ctx.count, ctx.lazy = x.shape, x.size, lazy
-        total = x.sum()
-        if not self.mean:
-            return total
-        with np.errstate(invalid="ignore", divide="ignore"):  # an empty loss: nan, as numpy's mean
-            return total / x.dtype.type(x.size) if x.dtype.kind == "f" else total / x.size
-
-    def backward(self, ctx, grad):
-        if self.mean:
-            grad = grad / grad.dtype.type(ctx.count) if grad.dtype.kind == "f" else grad / ctx.count
-        return np.broadcast_to(grad, ctx.shape) if ctx.lazy else np.full(ctx.shape, grad)
+    reads_broadcast_grad = True
 
 
 # ----- regression losses -----
 # NOTE: these save their inputs (free: the graph holds them anyway) and
 # recompute d = logits - labels in backward straight into the gradient's
 # array, instead of keeping d alive: one big array fewer per call.
-class AbsoluteError(_LossPrimitive):
+class AbsoluteError(_FusedLoss):
     """out = |logits - labels| (elementwise, broadcasting)
 
     d/dlogits = sign(logits - labels), 0 where they are equal; d/dlabels = -d/dlogits.
@@ -123,17 +59,14 @@ class AbsoluteError(_LossPrimitive):
             g = np.sign(np.subtract(x, y))
         else:
             # NOTE: np.sign in place is several times slower than into another
-            # array, so d goes through a small reused buffer, chunk by chunk.
+            # array, so d goes through the small scratch buffer.
             g = np.empty(x.shape, np.result_type(x, y))
-            x_flat, y_flat, g_flat = x.reshape(-1), y.reshape(-1), g.reshape(-1)
-            diff = np.empty(min(g.size, CHUNK), g.dtype)
-            for part in _chunks(g.size):
-                d = np.subtract(x_flat[part], y_flat[part], out=diff[:part.stop - part.start])
-                np.sign(d, out=g_flat[part])
-        return _both(_times(g, grad), ctx.needs_input_grad)
+            for g_part, d, x_part, y_part in in_chunks(g, x, y):
+                np.sign(np.subtract(x_part, y_part, out=d), out=g_part)
+        return split_difference_grad(scaled(g, grad), ctx.needs_input_grad)
 
 
-class SquaredError(_LossPrimitive):
+class SquaredError(_FusedLoss):
     """out = (logits - labels)^2 (elementwise, broadcasting)
 
     d/dlogits = 2 (logits - labels); d/dlabels = -d/dlogits.
@@ -145,15 +78,15 @@ class SquaredError(_LossPrimitive):
         return np.square(out, out=out)
 
     def backward(self, ctx, grad):
-        g, constant = np.subtract(ctx.logits, ctx.labels), _constant(grad)
+        g, constant = np.subtract(ctx.logits, ctx.labels), broadcast_value(grad)
         if constant is not None:
-            g = _times(g, 2 * constant)      # one pass: d * (2 g)
+            g = scaled(g, 2 * constant)      # one pass: d * (2 g)
         else:
-            g = _times(_times(g, np.asarray(2, g.dtype)), grad)
-        return _both(g, ctx.needs_input_grad)
+            g = scaled(scaled(g, np.asarray(2, g.dtype)), grad)
+        return split_difference_grad(g, ctx.needs_input_grad)
 
 
-class SmoothL1Loss(_LossPrimitive):
+class SmoothL1Loss(_FusedLoss):
     """out = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta;  d = logits - labels
 
     d/dlogits = d / beta clipped to [-1, 1]; d/dlabels = -d/dlogits.
@@ -167,43 +100,40 @@ class SmoothL1Loss(_LossPrimitive):
         if not self.beta > 0:
             raise ValueError(f"For 'SmoothL1Loss', the 'beta' must be greater than 0, but got {self.beta}.")
         ctx.logits, ctx.labels = logits, labels
-        out = np.subtract(logits, labels, order="C")  # C order: the loop writes through a flat view
+        out = fresh(np.subtract(logits, labels, order="C"))     # d
         one = out.dtype.type
         beta, half, scale = one(self.beta), one(0.5), one(2 / self.beta)
-        flat = _flat(out)
-        half_m = np.empty(min(flat.size, CHUNK), out.dtype)
-        # NOTE: with m = min(|d|, beta) both branches are m * (|d| - m/2) / beta:
+        # NOTE: with m = min(|d|, beta) both branches are m (|d| - m/2) / beta:
         # no np.where (slow on random masks), one small temporary.
-        for part in _chunks(flat.size):
-            o, h = flat[part], half_m[:part.stop - part.start]
-            np.abs(o, out=o)
+        for o, h in in_chunks(out):
+            np.abs(o, out=o)             # |d|
             np.minimum(o, beta, out=h)
-            h *= half                # m/2
-            o -= h                   # |d| - m/2
-            o *= h                   # m/2 (|d| - m/2)
-            o *= scale               # m (|d| - m/2) / beta
+            h *= half                    # m/2
+            o -= h                       # |d| - m/2
+            o *= h                       # m/2 (|d| - m/2)
+            o *= scale                   # m (|d| - m/2) / beta
         return out
 
     def backward(self, ctx, grad):
-        g, constant = np.subtract(ctx.logits, ctx.labels), _constant(grad)
+        g, constant = np.subtract(ctx.logits, ctx.labels), broadcast_value(grad)
         beta = g.dtype.type(self.beta)
         np.clip(g, -beta, beta, out=g)
         if constant is not None:
-            g = _times(g, constant / beta)
+            g = scaled(g, constant / beta)
         else:
-            g = _times(g, grad)
+            g = scaled(g, grad)
             g /= beta
-        return _both(g, ctx.needs_input_grad)
+        return split_difference_grad(g, ctx.needs_input_grad)
 
 
-class BinaryCrossEntropy(_LossPrimitive):
+class BinaryCrossEntropy(_FusedLoss):
     """out = -( y ln(p + 1e-12) + (1 - y) ln(1 - p + 1e-12) );  p = logits, y = labels
 
     The epsilon is added inside the logs (as MindSpore), so p = 0, y = 1 gives
     27.631021 instead of inf. MindSpore's hand-written gradients:
     d/dp = (p - y) / max(p (1 - p), 1e-12);  d/dy = ln(1 - p) - ln(p), with no
     epsilon (so +-inf at p = 0 or 1). float16 is computed in float32.
-    Weights are applied by ``get_loss`` (or ``reduce_loss``), not here.
+    Weights are applied by ``LossBase.get_loss``, not here.
     """
 
     def forward(self, ctx, logits, labels):
@@ -213,50 +143,42 @@ class BinaryCrossEntropy(_LossPrimitive):
         ctx.p, ctx.y, ctx.out_dtype = logits, labels, out_dtype
         one = logits.dtype.type
         eps = one(BCE_EPSILON)
-        out = np.add(logits, eps, order="C")
-        flat, p, y = _flat(out), _flat(logits), _flat(labels)
-        log_q = np.empty(min(flat.size, CHUNK), out.dtype)
+        out = fresh(np.add(logits, eps, order="C"))
         # NOTE: y ln(a) + (1 - y) ln(b) = y (ln(a) - ln(b)) + ln(b): one product fewer.
-        for part in _chunks(flat.size):
-            o, q = flat[part], log_q[:part.stop - part.start]
+        for o, q, p, y in in_chunks(out, logits, labels):
             np.log(o, out=o)                       # ln(p + eps)
-            np.subtract(one(1), p[part], out=q)
+            np.subtract(one(1), p, out=q)
             q += eps
             np.log(q, out=q)                       # ln(1 - p + eps)
             o -= q
-            o *= y[part]
+            o *= y
             o += q
-            np.negative(o, out=o)
+            np.negative(o, out=o)                  # -(y ln(p + eps) + (1 - y) ln(1 - p + eps))
         return out.astype(out_dtype) if out_dtype != out.dtype else out
 
     def backward(self, ctx, grad):
         p, y, needs, dtype = ctx.p, ctx.y, ctx.needs_input_grad, ctx.out_dtype
-        one, constant = p.dtype.type, _constant(grad)
+        one, constant = p.dtype.type, broadcast_value(grad)
         grad_p = grad_y = None
         if needs[0]:
-            grad_p = np.subtract(p, y, order="C")
-            flat, p_flat = _flat(grad_p), _flat(p)
-            denom = np.empty(min(flat.size, CHUNK), p.dtype)
-            for part in _chunks(flat.size):
-                d = denom[:part.stop - part.start]
-                np.subtract(one(1), p_flat[part], out=d)
-                d *= p_flat[part]
-                np.maximum(d, one(BCE_EPSILON), out=d)   # p (1 - p), clamped
+            grad_p = fresh(np.subtract(p, y, order="C"))                  # p - y
+            for g, d, p_part in in_chunks(grad_p, p):
+                np.subtract(one(1), p_part, out=d)
+                d *= p_part
+                np.maximum(d, one(BCE_EPSILON), out=d)   # max(p (1 - p), eps)
                 if constant is not None:
                     d /= constant
-                flat[part] /= d
+                g /= d
             if constant is None:
-                grad_p = _times(grad_p, grad)
+                grad_p = scaled(grad_p, grad)
             grad_p = grad_p.astype(dtype, copy=False)
         if needs[1]:
-            grad_y = np.negative(p, order="C")
-            flat, p_flat = _flat(grad_y), _flat(p)
-            log_p = np.empty(min(flat.size, CHUNK), p.dtype)
+            grad_y = fresh(np.negative(p, order="C"))
             with np.errstate(divide="ignore"):
-                for part in _chunks(flat.size):
-                    np.log1p(flat[part], out=flat[part])                              # ln(1 - p)
-                    flat[part] -= np.log(p_flat[part], out=log_p[:part.stop - part.start])
-            grad_y = _times(grad_y, grad).astype(dtype, copy=False)
+                for g, log_p, p_part in in_chunks(grad_y, p):
+                    np.log1p(g, out=g)                                   # ln(1 - p)
+                    g -= np.log(p_part, out=log_p)                       # ln(1 - p) - ln(p)
+            grad_y = scaled(grad_y, grad).astype(dtype, copy=False)
         return grad_p, grad_y
 
 
@@ -282,7 +204,7 @@ def _take_exp(ctx):
     return e if e is not None else np.exp(shift_by_row_max(ctx.logits))
 
 
-class SoftmaxCrossEntropyWithLogits(_LossPrimitive):
+class SoftmaxCrossEntropyWithLogits(_FusedLoss):
     """out_i = -sum_j labels_ij * log_softmax(logits_i)_j   (logits and labels (N, C), out (N,))
 
     Gradient as MindSpore: d/dlogits_i = softmax(logits_i) - labels_i for any
@@ -305,7 +227,7 @@ class SoftmaxCrossEntropyWithLogits(_LossPrimitive):
         return g, None
 
 
-class SparseSoftmaxCrossEntropyWithLogits(_LossPrimitive):
+class SparseSoftmaxCrossEntropyWithLogits(_FusedLoss):
     """out_i = -log_softmax(logits_i)[labels_i]   (logits (N, C), int labels (N,), out (N,))
 
     d/dlogits_i = softmax(logits_i) - onehot(labels_i). Labels must lie in [0, C)
@@ -329,7 +251,7 @@ class SparseSoftmaxCrossEntropyWithLogits(_LossPrimitive):
         return g, None
 
 
-class CosineSimilarity(_LossPrimitive):
+class CosineSimilarity(_FusedLoss):
     """out = sum_a(x1 * x2) / ( sqrt(sum_a(x1^2)) * sqrt(sum_a(x2^2)) ) along ``axis`` (default 1)
 
     No epsilon: an all-zero vector gives 0/0 = nan, as MindSpore.
