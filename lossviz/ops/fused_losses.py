@@ -32,7 +32,7 @@ BCE_EPSILON = 1e-12
 SAMPLED_EPSILON = 1e-20
 
 
-class _FusedLoss(Primitive):
+class FusedLoss(Primitive):
     """A fused loss: its backward reads a broadcast gradient (a reduction's) as one number."""
 
     reads_broadcast_grad = True
@@ -42,7 +42,7 @@ class _FusedLoss(Primitive):
 # NOTE: these save their inputs (free: the graph holds them anyway) and
 # recompute d = logits - labels in backward straight into the gradient's
 # array, instead of keeping d alive: one big array fewer per call.
-class AbsoluteError(_FusedLoss):
+class AbsoluteError(FusedLoss):
     """out = |logits - labels| (elementwise, broadcasting)
 
     d/dlogits = sign(logits - labels), 0 where they are equal; d/dlabels = -d/dlogits.
@@ -66,7 +66,7 @@ class AbsoluteError(_FusedLoss):
         return split_difference_grad(scaled(g, grad), ctx.needs_input_grad)
 
 
-class SquaredError(_FusedLoss):
+class SquaredError(FusedLoss):
     """out = (logits - labels)^2 (elementwise, broadcasting)
 
     d/dlogits = 2 (logits - labels); d/dlabels = -d/dlogits.
@@ -86,7 +86,7 @@ class SquaredError(_FusedLoss):
         return split_difference_grad(g, ctx.needs_input_grad)
 
 
-class SmoothL1Loss(_FusedLoss):
+class SmoothL1Loss(FusedLoss):
     """out = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta;  d = logits - labels
 
     d/dlogits = d / beta clipped to [-1, 1]; d/dlabels = -d/dlogits.
@@ -126,7 +126,7 @@ class SmoothL1Loss(_FusedLoss):
         return split_difference_grad(g, ctx.needs_input_grad)
 
 
-class BinaryCrossEntropy(_FusedLoss):
+class BinaryCrossEntropy(FusedLoss):
     """out = -( y ln(p + 1e-12) + (1 - y) ln(1 - p + 1e-12) );  p = logits, y = labels
 
     The epsilon is added inside the logs (as MindSpore), so p = 0, y = 1 gives
@@ -204,7 +204,7 @@ def _take_exp(ctx):
     return e if e is not None else np.exp(shift_by_row_max(ctx.logits))
 
 
-class SoftmaxCrossEntropyWithLogits(_FusedLoss):
+class SoftmaxCrossEntropyWithLogits(FusedLoss):
     """out_i = -sum_j labels_ij * log_softmax(logits_i)_j   (logits and labels (N, C), out (N,))
 
     Gradient as MindSpore: d/dlogits_i = softmax(logits_i) - labels_i for any
@@ -227,7 +227,7 @@ class SoftmaxCrossEntropyWithLogits(_FusedLoss):
         return g, None
 
 
-class SparseSoftmaxCrossEntropyWithLogits(_FusedLoss):
+class SparseSoftmaxCrossEntropyWithLogits(FusedLoss):
     """out_i = -log_softmax(logits_i)[labels_i]   (logits (N, C), int labels (N,), out (N,))
 
     d/dlogits_i = softmax(logits_i) - onehot(labels_i). Labels must lie in [0, C)
@@ -251,7 +251,7 @@ class SparseSoftmaxCrossEntropyWithLogits(_FusedLoss):
         return g, None
 
 
-class CosineSimilarity(_FusedLoss):
+class CosineSimilarity(FusedLoss):
     """out = sum_a(x1 * x2) / ( sqrt(sum_a(x1^2)) * sqrt(sum_a(x2^2)) ) along ``axis`` (default 1)
 
     No epsilon: an all-zero vector gives 0/0 = nan, as MindSpore.
