@@ -132,7 +132,14 @@ class Momentum(Optimizer):
     So the first step is plain gradient descent (``v = g``). ``opt.moments``
     holds ``v`` (Parameters named ``moments.<param name>``).
 
-    >>> opt = Momentum(net.trainable_params(), learning_rate=0.005, momentum=0.9)  # doctest: +SKIP
+    >>> import numpy as np
+    >>> from lossviz import Parameter, Tensor
+    >>> w = Parameter(Tensor(np.array([1.0], np.float32)), name="w")
+    >>> opt = Momentum([w], learning_rate=0.1, momentum=0.9)
+    >>> opt((Tensor(np.array([2.0], np.float32)),))      # v = 2, w = 1 - 0.1 * 2
+    True
+    >>> print(w)
+    [0.8]
     """
 
     def __init__(self, params, learning_rate, momentum, weight_decay=0.0, loss_scale=1.0, use_nesterov=False):
