@@ -21,13 +21,13 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]  # lossviz, and tutorial_code: the tutorial's own classes
+sys.path.insert(0, ROOT)  # lossviz from this checkout
 
 import lossviz  # noqa: E402
 import lossviz.nn as nn  # noqa: E402
 from lossviz import Model  # noqa: E402
 from lossviz.train.callback import LossMonitor  # noqa: E402
-from tutorial_code import L1Loss, LinearNet, create_dataset  # noqa: E402
+from lossviz.tutorial_code import L1Loss, LinearNet, create_dataset  # noqa: E402
 
 TARGET_S = 0.5
 

@@ -5,10 +5,11 @@ the code directly; the prose that follows is Chinese. So a cell is the ASCII
 block after ``[N]:``, and its output is the trailing run of lines that look
 like printed values (``1.5``, ``epoch: 1 step: 1, loss is 10.873164``).
 """
-import pathlib
 import re
 
-SEED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_31dd414ca50c3d7d.txt"
+from conftest import SHARED
+
+SEED = SHARED / "seed" / "000_31dd414ca50c3d7d.txt"
 
 _HEADER = re.compile(r"^\[(\d+)\]:$")
 _OUTPUT = re.compile(r"^(epoch: \d+ step: \d+, loss is \S+|[-+0-9.e\[\] ]+)$")

@@ -7,18 +7,14 @@ respect to the listed inputs; ``assert_matches`` compares with tolerances that
 mean something (dtype and shape exact, non-finite values exact).
 """
 import json
-import os
-from pathlib import Path
 
 import numpy as np
-import pytest
 
 import lossviz
 import lossviz.nn as nn
 import lossviz.ops as ops
+from conftest import SHARED, require_shared
 from lossviz import Tensor
-
-SHARED = Path(os.environ.get("LOSSVIZ_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 # ../shared/spec/catalogue/README.md: MindSpore's CPU exp/log are only float32-accurate
 CATALOGUE_TOLERANCE = {"float32": dict(rtol=1e-4, atol=1e-5), "float32 grad": dict(rtol=1e-3, atol=1e-5),
@@ -28,11 +24,7 @@ CATALOGUE_TOLERANCE = {"float32": dict(rtol=1e-4, atol=1e-5), "float32 grad": di
 def load(name):
     """The golden file ``reference/<name>``: a skip with a message where ../shared is absent, a failure in CI."""
     path = SHARED / "reference" / name
-    if not path.exists():
-        message = f"golden data not found at {path} (the ../shared checkout is absent)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message, allow_module_level=True)
+    require_shared(path)
     return json.loads(path.read_text())
 
 

@@ -8,7 +8,8 @@ import lossviz.nn as nn
 import lossviz.train
 from lossviz import Model, Tensor
 from lossviz import dataset as ds
-from lossviz.train.callback import Callback, CallbackParam, LossMonitor, LossRecorder, RunContext, TimeMonitor
+from lossviz.train.callback import (HOOKS, Callback, CallbackParam, LossMonitor, LossRecorder, RunContext,
+                                    TimeMonitor)
 
 
 def make_model(w0=0.01, b0=-0.02):
@@ -58,6 +59,35 @@ def test_overriding_a_new_hook_replaces_the_old_one():
     model, _ = make_model()
     model.train(1, make_dataset(10, 10), callbacks=[Both()])
     assert calls == ["new"]
+
+
+def test_one_table_maps_every_2x_hook_to_its_1x_name():
+    old_names = ["begin", "epoch_begin", "step_begin", "step_end", "epoch_end", "end"]
+    assert HOOKS == {f"on_{mode}_{old}": old for mode in ("train", "eval") for old in old_names}
+
+    class Old(Callback):
+        def __init__(self):
+            self.calls = []
+
+    for old in old_names:
+        setattr(Old, old, lambda self, rc, old=old: self.calls.append(old))
+    cb = Old()
+    for new in HOOKS:
+        getattr(cb, new)(run_context())
+    assert cb.calls == old_names * 2
+
+
+def test_evaluation_calls_the_1x_names_but_loss_monitor_stays_quiet(capsys):
+    calls = []
+
+    class Old(Callback):
+        def step_end(self, rc): calls.append(rc.original_args()["mode"])
+
+    _, net = make_model()
+    model = Model(net, nn.L1Loss(), metrics={"loss"})
+    model.eval(make_dataset(20, 10), callbacks=[Old(), LossMonitor()])
+    assert calls == ["eval", "eval"]
+    assert capsys.readouterr().out == ""  # LossMonitor prints training steps only
 
 
 def test_callbacks_run_in_list_order():
@@ -169,3 +199,13 @@ def test_loss_recorder_keeps_steps_and_epoch_means():
     assert recorder.steps == [] and recorder.epochs == []
     model.train(1, make_dataset(30, 10), callbacks=[recorder])
     assert [s for s, _ in recorder.steps] == [1, 2, 3]
+
+
+def test_loss_recorder_by_hand_and_an_epoch_without_steps():
+    recorder = LossRecorder()
+    recorder.add(1, np.float32(4.0))
+    recorder.add(2, 2)
+    recorder.end_epoch(1)
+    recorder.end_epoch(2)  # no steps: no mean to store
+    assert recorder.steps == [(1, 4.0), (2, 2.0)] and recorder.epochs == [(1, 3.0)]
+    assert len(recorder) == 2 and repr(recorder) == "LossRecorder(steps=2, epochs=1)"

@@ -5,7 +5,7 @@ import pytest
 import lossviz
 from lossviz import Tensor
 from lossviz import dataset as ds
-from tutorial_code import create_dataset
+from lossviz.tutorial_code import create_dataset
 
 
 def rows(n, start=0):

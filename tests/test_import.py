@@ -17,7 +17,7 @@ def modules_after(code):
 
 
 def test_import_lossviz_imports_no_plotting_or_notebook_modules():
-    loaded = modules_after("import lossviz, lossviz.nn, lossviz.ops")
+    loaded = modules_after("import lossviz, lossviz.nn, lossviz.ops, lossviz.tutorial_code")
     assert "lossviz" in loaded
     heavy = [m for m in loaded if m.split(".")[0] in HEAVY]
     assert heavy == [], f"import lossviz pulled in {heavy}"

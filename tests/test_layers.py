@@ -11,7 +11,7 @@ from gradcheck import check_grads
 from lossviz import Parameter, Tensor
 from lossviz.common import initializer as init
 from lossviz.common.initializer import Normal
-from tutorial_code import LinearNet
+from lossviz.tutorial_code import LinearNet
 
 
 # ----- Dense -----

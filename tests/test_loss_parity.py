@@ -14,7 +14,6 @@ Cases where lossviz deliberately differs (semantics.md §9.1) are listed in
 ``DECIDED`` and assert the decided behaviour instead of the golden number.
 """
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,11 +23,12 @@ import lossviz.nn as nn
 import lossviz.ops as ops
 from lossviz import Tensor
 from lossviz.nn import LossBase
-from tutorial_code import L1Loss, L1LossCell, L1LossForMultiLabel
+from lossviz.tutorial_code import L1Loss, L1LossCell, L1LossForMultiLabel
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "losses.json"
-if not REFERENCE.exists():
-    pytest.skip(f"golden data not found at {REFERENCE} (the ../shared checkout is absent)", allow_module_level=True)
+from conftest import SHARED, require_shared
+
+REFERENCE = SHARED / "reference" / "losses.json"
+require_shared(REFERENCE)
 GOLDEN = json.loads(REFERENCE.read_text())
 
 # Golden float64 values that went through MindSpore's float32 get_loss: float32 tolerance.

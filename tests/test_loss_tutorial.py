@@ -12,7 +12,7 @@ import lossviz.nn as nn
 from lossviz import Tensor
 from lossviz.nn import LossBase
 from lossviz.nn.loss import functional as LF
-from tutorial_code import L1Loss, L1LossForMultiLabel
+from lossviz.tutorial_code import L1Loss, L1LossForMultiLabel
 
 INPUT = np.array([[1, 2, 3], [2, 3, 4]]).astype(np.float32)
 TARGET = np.array([[0, 2, 5], [3, 1, 1]]).astype(np.float32)

@@ -5,7 +5,6 @@ update, the LossMonitor lines (tutorial-era format); then the callback
 protocol, the three-column misuse and the NaN stop.
 """
 import json
-import pathlib
 
 import numpy as np
 import pytest
@@ -14,18 +13,19 @@ import lossviz
 import lossviz.nn as nn
 from lossviz import Model, Tensor
 from lossviz import dataset as ds
+from lossviz import tutorial_code
 from lossviz.train.callback import Callback, LossMonitor
+from lossviz.tutorial_code import CustomWithLossCell, L1Loss, L1LossForMultiLabel
 
-import tutorial_code
-from tutorial_code import CustomWithLossCell, L1Loss, L1LossForMultiLabel
+from conftest import SHARED, require_shared
 
-REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference" / "training.json"
-needs_reference = pytest.mark.skipif(not REFERENCE.exists(), reason=f"{REFERENCE} is absent (../shared not here)")
+REFERENCE = SHARED / "reference" / "training.json"
 RTOL, ATOL = 1e-5, 1e-6
 
 
 @pytest.fixture(scope="module")
 def golden():
+    require_shared(REFERENCE)
     return json.loads(REFERENCE.read_text())
 
 
@@ -81,7 +81,6 @@ def assert_monitor_lines(lines, expected):
 
 
 # ----- the two tutorial trainings -----
-@needs_reference
 @pytest.mark.parametrize("loss_cls", [L1Loss, nn.L1Loss], ids=["tutorial_L1Loss", "nn.L1Loss"])
 def test_single_label_trace(golden, loss_cls, capsys):
     g = golden["single_label"]
@@ -104,7 +103,6 @@ def test_single_label_trace(golden, loss_cls, capsys):
     assert int(opt.global_step.asnumpy()[0]) == len(g["steps"])
 
 
-@needs_reference
 def test_multi_label_trace(golden, capsys):
     g = golden["multi_label"]
     net = LinearNet(g["w0"], g["b0"])
@@ -121,7 +119,6 @@ def test_multi_label_trace(golden, capsys):
     np.testing.assert_allclose(net.fc.bias.asnumpy().item(), g["final"]["bias"], rtol=RTOL)
 
 
-@needs_reference
 def test_the_step_is_the_documented_float32_formula(golden):
     """pred = x*w + b; gw = mean(sign(pred-y)*x); gb = mean(sign(pred-y)); then Momentum (spec §6)."""
     g = golden["single_label"]
@@ -178,7 +175,6 @@ def tutorial_rows(seed, n, labels=1):
     return rows
 
 
-@needs_reference
 def test_callback_protocol(golden, capsys):
     g = golden["callback_protocol"]
     net = LinearNet(g["w0"], g["b0"])
@@ -251,7 +247,6 @@ def test_request_stop_finishes_the_epoch_and_the_training():
 
 
 # ----- misuse and failures -----
-@needs_reference
 def test_three_columns_with_a_loss_fn_is_refused_with_the_fix(golden, capsys):
     g = golden["misuse_three_columns"]
     net = LinearNet()
@@ -288,7 +283,6 @@ def test_column_count_must_fit_the_network_without_loss_fn():
     assert net.fc.weight.asnumpy().item() == np.float32(0.01)
 
 
-@needs_reference
 def test_nan_loss_stops_with_loss_monitor(golden, capsys):
     g = golden["nan_loss"]
     rows = [(np.array([float(x)], np.float32), np.array([float(y)], np.float32)) for x, y in g["rows"]]

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-jupytext = pytest.importorskip("jupytext")
+from _tutorial_cells import SEED, extract_cells, to_lossviz
+from conftest import require_module, require_shared
+
+jupytext = require_module("jupytext")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -55,7 +58,6 @@ def test_notebook_is_executed_with_outputs(notebook):
 
 
 # -- every code cell of the tutorial, with its printed result, is in a notebook -----------------
-SEED = ROOT.parent / "shared" / "seed" / "000_31dd414ca50c3d7d.txt"
 MONITOR_LINE = re.compile(r"epoch: 1 step: (\d+), loss is -?\d+\.\d+(e[+-]\d+)?")
 # What the tutorial prints below each cell (LossMonitor values differ: same format, steps 1..10).
 PRINTED = {1: "1.5\n", 3: "0.033333335\n", 9: MONITOR_LINE, 10: MONITOR_LINE, 16: MONITOR_LINE, 17: MONITOR_LINE}
@@ -63,20 +65,7 @@ PRINTED = {1: "1.5\n", 3: "0.033333335\n", 9: MONITOR_LINE, 10: MONITOR_LINE, 16
 
 def tutorial_cells():
     """``{n: code}`` of the tutorial's cells ``[n]:``, imports switched to lossviz."""
-    lines = SEED.read_text(encoding="utf-8").splitlines()
-    stop = re.compile(r"[\u4e00-\u9fff]|^(epoch: \d|\d+(\.\d+)?$|\s+\d+\.\s)|^\s*\[\d+\]:\s*$")
-    cells, i = {}, 0
-    while i < len(lines):
-        m = re.fullmatch(r"\s*\[(\d+)\]:\s*", lines[i])
-        i += 1
-        if not m:
-            continue
-        body = []
-        while i < len(lines) and not stop.search(lines[i]):
-            body.append(lines[i].rstrip())
-            i += 1
-        cells[int(m.group(1))] = "\n".join(body).strip("\n").replace("mindspore", "lossviz")
-    return cells
+    return {n: to_lossviz(code).strip("\n") for n, code, _ in extract_cells(SEED.read_text(encoding="utf-8"))}
 
 
 def notebook_code_cells():
@@ -87,8 +76,8 @@ def notebook_code_cells():
                 yield path.stem, cell.source, text
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the tutorial text (../shared/seed) is not next to the repository")
 def test_every_tutorial_cell_and_its_printout_is_in_a_notebook():
+    require_shared(SEED)
     cells = tutorial_cells()
     assert sorted(cells) == list(range(1, 18))
     found = {}

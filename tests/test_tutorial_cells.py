@@ -16,16 +16,17 @@ import numpy as np
 import pytest
 
 import lossviz
-import tutorial_code
+from lossviz import tutorial_code
+
 from _tutorial_cells import SEED, extract_cells, to_lossviz
+from conftest import require_shared
 
 LINE = re.compile(r"^epoch: 1 step: (\d+), loss is ([0-9.e+-]+)$")
-
-pytestmark = pytest.mark.skipif(not SEED.exists(), reason=f"the tutorial seed {SEED} is absent (../shared not here)")
 
 
 @pytest.fixture(scope="module")
 def cells():
+    require_shared(SEED)
     found = extract_cells(SEED.read_text(encoding="utf-8"))
     assert [n for n, _, _ in found] == list(range(1, 18)), "expected the tutorial's 17 code cells [1]..[17]"
     return found
@@ -44,7 +45,7 @@ def run_tutorial(cells, seed):
 
 
 def test_tutorial_code_holds_the_cells_as_the_tutorial_writes_them(cells):
-    """tests/tutorial_code.py (shared by the tests and benchmarks) is the seed's code, not a paraphrase."""
+    """lossviz/tutorial_code.py (shared by the tests and benchmarks) is the seed's code, not a paraphrase."""
     code = {number: to_lossviz(text) for number, text, _ in cells}
     code[2] = code[2].replace("L1Loss", "L1LossCell")  # the one rename, see tutorial_code's docstring
     where = {"L1LossCell": 2, "L1Loss": 4, "get_data": 5, "create_dataset": 5, "LinearNet": 6,

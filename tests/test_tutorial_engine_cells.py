@@ -7,7 +7,7 @@ tutorial writes it, with its printed value.
 import numpy as np
 
 from lossviz import Tensor
-from tutorial_code import L1LossCell
+from lossviz.tutorial_code import L1LossCell
 
 
 def test_tutorial_cell_3_prints_0_033333335(capsys):

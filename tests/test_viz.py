@@ -11,18 +11,20 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("matplotlib")
-pytest.importorskip("ipywidgets")
+from conftest import require_module
+
+require_module("matplotlib")
+require_module("ipywidgets")
 
 import lossviz  # noqa: E402
 import lossviz.nn as nn  # noqa: E402
 from lossviz import Model, Tensor  # noqa: E402
 from lossviz import dataset as ds  # noqa: E402
 from lossviz.train.callback import LossMonitor, LossRecorder  # noqa: E402
+from lossviz.tutorial_code import CustomWithLossCell, L1LossForMultiLabel  # noqa: E402
 from lossviz.viz import (LiveLossPlot, LossExplorer, LossHistory, NotebookRenderer, ReductionToggle,  # noqa: E402
                          compare_losses, draw_history, explorer_text, loss_curves, new_figure, reduction_text)
 from lossviz.viz.reduction import reduction_grad  # noqa: E402
-from tutorial_code import CustomWithLossCell, L1LossForMultiLabel  # noqa: E402
 
 
 # -- data and a network with a fixed start (the tutorial's loss cells come from tutorial_code) --
@@ -130,6 +132,17 @@ def test_live_plot_records_what_model_train_returns():
     assert [loss for _, loss in plot.history.epochs] == pytest.approx([loss for _, loss in recorder.epochs])
     assert len(plot.history) == 8 and plot.history.total_steps == 8
     assert plot.history.labels == {}
+
+
+def test_the_plot_history_is_a_loss_recorder_restarted_by_each_training():
+    assert issubclass(LossHistory, LossRecorder)
+    recorder, plot = LossRecorder(), LiveLossPlot(renderer=FakeRenderer())
+    train_single([recorder, plot], epochs=1)
+    train_single([recorder, plot], epochs=1)
+    assert [s for s, _ in recorder.steps] == [1, 2, 3, 4, 5, 6, 7, 8]  # a recorder continues the curve
+    assert plot.history.step_numbers() == [1, 2, 3, 4]  # the plot draws the last training
+    assert plot.history.values() == [loss for _, loss in recorder.steps[4:]]
+    assert repr(plot.history) == "LossHistory(steps=4, epochs=1)"
 
 
 def test_live_plot_redraws_every_n_steps_then_once_at_the_end():

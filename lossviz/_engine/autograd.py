@@ -18,10 +18,14 @@ and every gradient returned to the user, gets a real array.
 import functools
 import heapq
 import itertools
+import math
 
 import numpy as np
 
 _grad_enabled = True
+
+# Below this many elements a reduction's gradient is written out (see ``broadcast``).
+SMALL = 4096
 
 
 class _GradMode:
@@ -110,7 +114,7 @@ def backprop(roots, seeds):
         tensor = heapq.heappop(waiting)[1]
         grad = grads.pop(tensor)
         node = tensor._node
-        if not node.op.reads_broadcast_grad:
+        if 0 in grad.strides and not node.op.reads_broadcast_grad:
             grad = materialized(grad)
         input_grads = node.op.backward(node.ctx, grad)
         if type(input_grads) is not tuple:
@@ -125,12 +129,27 @@ def backprop(roots, seeds):
                 parent_grad = parent_grad.astype(data.dtype)
             _add_grad(grads, waiting, parent, parent_grad)
     # only leaves are left: each inner tensor's entry was used up above
-    return {leaf: materialized(grad) for leaf, grad in grads.items()}
+    for leaf, grad in grads.items():
+        if 0 in grad.strides:
+            grads[leaf] = materialized(grad)
+    return grads
+
+
+def broadcast(grad, shape):
+    """``grad`` repeated to ``shape``, as a reduction's backward returns it.
+
+    A read-only broadcast view for big shapes (writing the repeated value out
+    would cost a pass over fresh memory); a real array for small ones, where a
+    view's Python overhead costs more than the few bytes it saves.
+    """
+    if math.prod(shape) < SMALL:
+        return np.full(shape, grad)
+    return np.broadcast_to(grad, shape)
 
 
 def is_broadcast(grad):
-    """Whether ``grad`` is a broadcast view (some axis repeats one value without storing it)."""
-    return 0 in grad.strides and grad.size > 1
+    """Whether ``grad`` is a broadcast view: some axis repeats one value without storing it."""
+    return any(stride == 0 and n > 1 for stride, n in zip(grad.strides, grad.shape))
 
 
 def broadcast_value(grad):

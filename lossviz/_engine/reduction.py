@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from .autograd import broadcast
 from .primitive import Primitive, apply
 
 
@@ -49,7 +50,7 @@ class ReduceSum(_Reduce):
         return x.sum(axis=axes, keepdims=self.keep_dims)
 
     def backward(self, ctx, grad):
-        return np.broadcast_to(grad.reshape(ctx.kept_shape), ctx.shape)   # a view (see autograd)
+        return broadcast(grad.reshape(ctx.kept_shape), ctx.shape)           # a view (see autograd)
 
 
 class ReduceMean(_Reduce):
@@ -67,7 +68,7 @@ class ReduceMean(_Reduce):
         return mean if mean.dtype == x.dtype else mean.astype(x.dtype)
 
     def backward(self, ctx, grad):
-        return np.broadcast_to(grad.reshape(ctx.kept_shape) / ctx.count, ctx.shape)   # a view (see autograd)
+        return broadcast(grad.reshape(ctx.kept_shape) / ctx.count, ctx.shape)   # a view (see autograd)
 
 
 class _ReduceExtreme(_Reduce):

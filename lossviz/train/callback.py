@@ -15,12 +15,12 @@ Each hook receives a :class:`RunContext`; ``run_context.original_args()`` is
 ``cb_params.net_outputs``...). ``run_context.request_stop()`` ends training
 after the current step (its epoch still gets ``on_train_epoch_end``).
 
-MindSpore 1.x names still work: by default ``on_train_step_end`` calls
-``step_end`` and so on (``begin``, ``epoch_begin``, ``step_begin``,
-``step_end``, ``epoch_end``, ``end``).
+MindSpore 1.x names still work: ``HOOKS`` maps each 2.x hook to the 1.x
+name it calls by default (``on_train_step_end`` and ``on_eval_step_end``
+call ``step_end``, and so on for ``begin``, ``epoch_begin``, ``step_begin``,
+``epoch_end``, ``end``). Evaluation has the same hooks with ``on_eval_``.
 """
 import math
-import sys
 import time
 
 import numpy as np
@@ -30,10 +30,18 @@ from .._engine.tensor import Tensor
 __all__ = ["Callback", "RunContext", "CallbackParam", "LossMonitor", "TimeMonitor", "LossRecorder"]
 
 
-class Callback:
-    """Base class of callbacks: override the hooks you need (all do nothing by default)."""
+# MindSpore 2.x hook -> the 1.x name it calls by default: on_train_step_end -> step_end, ...
+HOOKS = {f"on_{mode}_{old}": old for mode in ("train", "eval")
+         for old in ("begin", "epoch_begin", "step_begin", "step_end", "epoch_end", "end")}
 
-    # ----- MindSpore 1.x names (the new names call these by default) -----
+
+class Callback:
+    """Base class of callbacks: override the hooks you need (all do nothing by default).
+
+    The 2.x hooks (``on_train_step_end``...) are generated from ``HOOKS``: each
+    calls its 1.x name (``step_end``...), a no-op unless you override it.
+    """
+
     def begin(self, run_context):
         pass
 
@@ -52,44 +60,6 @@ class Callback:
     def end(self, run_context):
         pass
 
-    # ----- training -----
-    def on_train_begin(self, run_context):
-        self.begin(run_context)
-
-    def on_train_epoch_begin(self, run_context):
-        self.epoch_begin(run_context)
-
-    def on_train_step_begin(self, run_context):
-        self.step_begin(run_context)
-
-    def on_train_step_end(self, run_context):
-        self.step_end(run_context)
-
-    def on_train_epoch_end(self, run_context):
-        self.epoch_end(run_context)
-
-    def on_train_end(self, run_context):
-        self.end(run_context)
-
-    # ----- evaluation -----
-    def on_eval_begin(self, run_context):
-        self.begin(run_context)
-
-    def on_eval_epoch_begin(self, run_context):
-        self.epoch_begin(run_context)
-
-    def on_eval_step_begin(self, run_context):
-        self.step_begin(run_context)
-
-    def on_eval_step_end(self, run_context):
-        self.step_end(run_context)
-
-    def on_eval_epoch_end(self, run_context):
-        self.epoch_end(run_context)
-
-    def on_eval_end(self, run_context):
-        self.end(run_context)
-
     def __enter__(self):
         return self
 
@@ -97,24 +67,32 @@ class Callback:
         return False
 
 
-_HOOK_DEFAULTS = {
-    "on_train_begin": "begin", "on_train_epoch_begin": "epoch_begin", "on_train_step_begin": "step_begin",
-    "on_train_step_end": "step_end", "on_train_epoch_end": "epoch_end", "on_train_end": "end",
-    "on_eval_begin": "begin", "on_eval_epoch_begin": "epoch_begin", "on_eval_step_begin": "step_begin",
-    "on_eval_step_end": "step_end", "on_eval_epoch_end": "epoch_end", "on_eval_end": "end",
-}
+def _calls(new, old):
+    def hook(self, run_context):
+        getattr(self, old)(run_context)
+    hook.__name__, hook.__qualname__ = new, f"Callback.{new}"
+    hook.__doc__ = f"Calls ``self.{old}(run_context)`` (the MindSpore 1.x name) unless overridden."
+    return hook
 
 
-def bound_hooks(callbacks, hook):
-    """The bound ``hook`` methods of the callbacks that really do something there (others are skipped)."""
-    old = _HOOK_DEFAULTS[hook]
-    found = []
-    for cb in callbacks:
-        cls = type(cb)
-        if getattr(cls, hook) is getattr(Callback, hook) and getattr(cls, old) is getattr(Callback, old):
-            continue  # both the hook and the 1.x name it defaults to are the base no-ops
-        found.append(getattr(cb, hook))
-    return found
+for _new, _old in HOOKS.items():
+    setattr(Callback, _new, _calls(_new, _old))
+del _new, _old
+
+
+def bound_hooks(callbacks, mode):
+    """``{hook name: [bound methods]}`` for ``mode`` 'train' or 'eval', in callback order.
+
+    A callback is left out of a hook when neither the hook nor its 1.x name is
+    overridden (the call would do nothing).
+    """
+    hooks = {}
+    for new, old in HOOKS.items():
+        if new.startswith(f"on_{mode}_"):
+            hooks[new] = [getattr(cb, new) for cb in callbacks
+                          if getattr(type(cb), new) is not getattr(Callback, new)
+                          or getattr(type(cb), old) is not getattr(Callback, old)]
+    return hooks
 
 
 class CallbackParam(dict):
@@ -166,6 +144,12 @@ def loss_value(outputs):
     return outputs
 
 
+def step_loss(cb_params):
+    """The loss of the step that just ran, as a float (NaN when the network returned none)."""
+    loss = loss_value(cb_params.get("net_outputs"))
+    return math.nan if loss is None else float(loss)
+
+
 def _check_int(cls, name, value):
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"For '{cls}', the '{name}' must be int, but got {type(value).__name__}.")
@@ -190,9 +174,8 @@ class LossMonitor(Callback):
 
     def on_train_begin(self, run_context):
         self._last_print_time = 0
-        self.begin(run_context)
 
-    def step_end(self, run_context):
+    def on_train_step_end(self, run_context):  # training steps only: evaluation losses are not printed
         cb_params = run_context.original_args()
         loss = loss_value(cb_params["net_outputs"])
         cur_step_num = cb_params["cur_step_num"]
@@ -205,9 +188,6 @@ class LossMonitor(Callback):
             self._last_print_time = cur_step_num
             text = str(np.float32(loss)) if isinstance(loss, float) else str(loss)
             print(f"epoch: {epoch} step: {step_in_epoch}, loss is {text}", flush=True)
-
-    def on_eval_step_end(self, run_context):
-        pass  # a training monitor: evaluation steps are not training losses
 
 
 class TimeMonitor(Callback):
@@ -236,13 +216,14 @@ class TimeMonitor(Callback):
 
 
 class LossRecorder(Callback):
-    """Keep the losses for plotting: ``steps`` and ``epochs``.
+    """Keep the losses of training: ``steps`` and ``epochs``, lists of float pairs.
 
-    * ``steps``: a list of ``(global_step, loss)`` (floats), one per step;
-    * ``epochs``: a list of ``(epoch, mean loss of that epoch)``.
+    * ``steps``: ``(global_step, loss)``, one per training step;
+    * ``epochs``: ``(epoch, mean of that epoch's step losses)``.
 
     Successive ``train()`` calls continue the numbering (so a curve keeps
     going); ``reset()`` empties both lists and restarts at step 1 / epoch 1.
+    ``add`` and ``end_epoch`` record by hand (what the hooks call).
 
     >>> rec = LossRecorder()
     >>> model.train(2, dataset, callbacks=[rec])   # doctest: +SKIP
@@ -256,27 +237,34 @@ class LossRecorder(Callback):
     def reset(self):
         self.steps, self.epochs = [], []
         self._step_offset = self._epoch_offset = 0
-        self._epoch_losses = []
+        self._epoch_sum, self._epoch_count = 0.0, 0
+
+    def add(self, step, loss):
+        """Record ``loss`` at ``step``; it also counts in the current epoch's mean."""
+        self.steps.append((int(step), float(loss)))
+        self._epoch_sum += float(loss)
+        self._epoch_count += 1
+
+    def end_epoch(self, epoch):
+        """Close an epoch: store the mean of its step losses (an epoch without steps stores nothing)."""
+        if self._epoch_count:
+            self.epochs.append((int(epoch), self._epoch_sum / self._epoch_count))
+        self._epoch_sum, self._epoch_count = 0.0, 0
 
     def on_train_begin(self, run_context):
         self._step_offset = self.steps[-1][0] if self.steps else 0
         self._epoch_offset = self.epochs[-1][0] if self.epochs else 0
-
-    def on_train_epoch_begin(self, run_context):
-        self._epoch_losses = []
+        self._epoch_sum, self._epoch_count = 0.0, 0
 
     def on_train_step_end(self, run_context):
         cb_params = run_context.original_args()
-        loss = loss_value(cb_params["net_outputs"])
-        loss = float(loss) if loss is not None else math.nan
-        self.steps.append((self._step_offset + cb_params["cur_step_num"], loss))
-        self._epoch_losses.append(loss)
+        self.add(self._step_offset + cb_params["cur_step_num"], step_loss(cb_params))
 
     def on_train_epoch_end(self, run_context):
-        cb_params = run_context.original_args()
-        losses = self._epoch_losses
-        mean = sum(losses) / len(losses) if losses else math.nan
-        self.epochs.append((self._epoch_offset + cb_params["cur_epoch_num"], mean))
+        self.end_epoch(self._epoch_offset + run_context.original_args()["cur_epoch_num"])
+
+    def __len__(self):
+        return len(self.steps)
 
     def __repr__(self):
-        return f"LossRecorder(steps={len(self.steps)}, epochs={len(self.epochs)})"
+        return f"{type(self).__name__}(steps={len(self.steps)}, epochs={len(self.epochs)})"

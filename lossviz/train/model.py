@@ -103,9 +103,7 @@ class Model:
             network=self._network, optimizer=self._optimizer, parallel_mode="stand_alone",
             train_dataset=train_dataset, train_dataset_element=None, train_network=self._train_network)
         run_context = RunContext(cb_params)
-        hooks = {name: bound_hooks(callbacks, name) for name in (
-            "on_train_begin", "on_train_epoch_begin", "on_train_step_begin", "on_train_step_end",
-            "on_train_epoch_end", "on_train_end")}
+        hooks = bound_hooks(callbacks, "train")
         step_begin, step_end = hooks["on_train_step_begin"], hooks["on_train_step_end"]
         train_network = self._train_network
         train_network.set_train(True)
@@ -181,9 +179,7 @@ class Model:
                                   epoch_num=1, dataset_sink_mode=dataset_sink_mode, mode="eval", network=network,
                                   valid_dataset=valid_dataset, list_callback=callbacks, metrics=None)
         run_context = RunContext(cb_params)
-        hooks = {name: bound_hooks(callbacks, name) for name in (
-            "on_eval_begin", "on_eval_epoch_begin", "on_eval_step_begin", "on_eval_step_end",
-            "on_eval_epoch_end", "on_eval_end")}
+        hooks = bound_hooks(callbacks, "eval")
         for hook in hooks["on_eval_begin"] + hooks["on_eval_epoch_begin"]:
             hook(run_context)
         with no_grad():

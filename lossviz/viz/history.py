@@ -1,21 +1,22 @@
-"""``LossHistory``: the data a live plot draws, kept apart from the drawing.
+"""``LossHistory``: what a live plot draws, kept apart from the drawing.
 
-The training loop emits events, a recorder keeps the series, renderers read
-them (livelossplot's split). A series is a list of ``(global_step, value)``
-pairs, as in ``lossviz.train.callback.LossRecorder.steps``:
+It is a :class:`lossviz.train.LossRecorder` (``steps``: ``(global_step, loss)``
+pairs; ``epochs``: ``(epoch, mean loss)``) with what only a plot needs:
 
-* ``steps``: the loss ``Model.train`` returned at each step (the total);
 * ``labels``: ``{name: [(step, value), ...]}``, one series per label when the
   live plot splits a multi-label loss;
-* ``epochs``: ``(epoch, mean loss of the epoch)``.
+* ``total_steps``: the length of the run when known, for the title;
+* ``smoothed()``: the moving average drawn over the raw curve.
 
 Tests assert on a history; the picture is only a view of it.
 """
 import math
 
+from ..train.callback import LossRecorder
 
-class LossHistory:
-    """Loss series of one ``Model.train`` call.
+
+class LossHistory(LossRecorder):
+    """The loss series of one ``Model.train`` call, per label too.
 
     >>> h = LossHistory()
     >>> h.add(1, 4.0); h.add(2, 2.0)
@@ -25,30 +26,16 @@ class LossHistory:
     [4.0, 3.0]
     """
 
-    def __init__(self):
-        self.reset()
-
     def reset(self):
-        self.steps = []
+        super().reset()
         self.labels = {}
-        self.epochs = []
         self.total_steps = None  # epochs * batches when known, for the title
-        self._epoch_sum = 0.0
-        self._epoch_count = 0
 
     def add(self, step, loss, labels=None):
         """Record the total ``loss`` at ``step`` and, optionally, each label's loss."""
-        self.steps.append((int(step), float(loss)))
+        super().add(step, loss)
         for name, value in (labels or {}).items():
             self.labels.setdefault(name, []).append((int(step), float(value)))
-        self._epoch_sum += float(loss)
-        self._epoch_count += 1
-
-    def end_epoch(self, epoch):
-        """Close an epoch: store the mean of its step losses."""
-        if self._epoch_count:
-            self.epochs.append((int(epoch), self._epoch_sum / self._epoch_count))
-        self._epoch_sum, self._epoch_count = 0.0, 0
 
     def values(self, name=None):
         """The loss values of the total (``name=None``) or of one label."""
@@ -77,9 +64,6 @@ class LossHistory:
     @property
     def last(self):
         return self.steps[-1] if self.steps else None
-
-    def __len__(self):
-        return len(self.steps)
 
     def __repr__(self):
         labels = f", labels={sorted(self.labels)}" if self.labels else ""

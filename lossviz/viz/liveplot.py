@@ -3,8 +3,9 @@
 >>> model.train(epoch=10, train_dataset=ds_train,
 ...             callbacks=[LossMonitor(100), LiveLossPlot()], dataset_sink_mode=False)
 
-The callback only records (into a ``LossHistory``) and asks a renderer to
-redraw now and then:
+The callback records into ``plot.history`` (a ``LossHistory``, the
+``LossRecorder`` of ``lossviz.train`` plus per-label series) and asks a
+renderer to redraw it now and then:
 
 * redraws are throttled: at least ``every_n_steps`` steps *and* at least
   ``min_interval`` seconds apart, and the interval grows with the cost of a
@@ -32,7 +33,7 @@ import time
 import numpy as np
 
 from .._engine.autograd import no_grad
-from ..train.callback import Callback, loss_value
+from ..train.callback import Callback, step_loss
 from ._env import in_notebook
 from .history import LossHistory
 from .render import NotebookRenderer, NullRenderer, PngFileRenderer
@@ -133,7 +134,7 @@ class LiveLossPlot(Callback):
     # -- the callback hooks ---------------------------------------------------
     def on_train_begin(self, run_context):
         cb_params = run_context.original_args()
-        self.history.reset()
+        self.history.reset()  # one curve per train() call
         epochs, batches = cb_params.get("epoch_num"), cb_params.get("batch_num")
         if isinstance(epochs, int) and isinstance(batches, int):
             self.history.total_steps = epochs * batches
@@ -151,8 +152,7 @@ class LiveLossPlot(Callback):
     def on_train_step_end(self, run_context):
         cb_params = run_context.original_args()
         step = cb_params.get("cur_step_num")
-        loss = loss_value(cb_params.get("net_outputs"))
-        self.history.add(step, float("nan") if loss is None else loss, self._pending_labels)
+        self.history.add(step, step_loss(cb_params), self._pending_labels)
         self._pending_labels = None
         now = time.perf_counter()
         # NOTE: a draw that cost c seconds is followed by c*(1-budget)/budget of training.

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require
+
 from .labdriver import CHROMIUM, CHROMIUM_ARGS, JupyterLab, LabPage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,12 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def require_chromium() -> None:
     """Skip (or, with CI=true, fail) when Debian's Chromium is not installed."""
-    if os.path.exists(CHROMIUM):
-        return
-    msg = f"{CHROMIUM} not found: install it with `apt-get install -y chromium`"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(msg + " (CI=true, so this is an error, not a skip)", pytrace=False)
-    pytest.skip(msg)
+    require(os.path.exists(CHROMIUM), f"{CHROMIUM} not found: install it with `apt-get install -y chromium`")
 
 
 @pytest.fixture(scope="session")

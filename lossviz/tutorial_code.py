@@ -1,4 +1,4 @@
-"""The tutorial's own classes and functions, written once for the tests and benchmarks.
+"""The tutorial's own classes and functions, one copy, checked against the seed by a test.
 
 Copied from the tutorial (../shared/seed/000_31dd414ca50c3d7d.txt), cells [2],
 [4], [5], [6], [11], [12] and [14], exactly as it writes them. Two things differ:
@@ -11,9 +11,10 @@ Copied from the tutorial (../shared/seed/000_31dd414ca50c3d7d.txt), cells [2],
   name for each; ``L1LossCell`` is also what the golden file
   (../shared/reference/losses.json) calls it (``tutorial.L1LossCell``).
 
-tests/test_tutorial_cells.py checks that this file still matches the seed.
-Tests that need a variant (for example a ``LinearNet`` with fixed initial
-weights) build it from these definitions instead of writing them out again.
+The tests and benchmarks import them from here (``from lossviz.tutorial_code
+import LinearNet``); tests/test_tutorial_cells.py checks that this file still
+matches the seed. A variant (for example a ``LinearNet`` with fixed initial
+weights) is built from these definitions instead of writing them out again.
 """
 import numpy as np
 
