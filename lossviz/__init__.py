@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 _LAZY = {"Model": ("train", "Model"), "save_checkpoint": ("checkpoint", "save_checkpoint"),
          "load_checkpoint": ("checkpoint", "load_checkpoint"),
          "load_param_into_net": ("checkpoint", "load_param_into_net"),
-         "dataset": ("dataset", None), "train": ("train", None), "common": ("common", None),
+         "dataset": ("dataset", None), "train": ("train", None),
          "checkpoint": ("checkpoint", None)}
 
 

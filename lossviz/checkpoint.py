@@ -6,9 +6,15 @@ keyed by the parameter's name (``fc.weight``). It is read with
 foreign file (MindSpore's own protobuf ``.ckpt`` included) is refused with a
 clear error.
 
->>> save_checkpoint(net, "linear.ckpt")                 # doctest: +SKIP
->>> params = load_checkpoint("linear.ckpt")             # doctest: +SKIP
->>> load_param_into_net(LinearNet(), params)            # doctest: +SKIP
+>>> import os, tempfile
+>>> from lossviz import nn
+>>> path = os.path.join(tempfile.mkdtemp(), "linear.ckpt")
+>>> net = nn.Dense(1, 1)
+>>> saved = save_checkpoint(net, path)
+>>> params = load_checkpoint(path)
+>>> sorted(params)
+['bias', 'weight']
+>>> load_param_into_net(nn.Dense(1, 1), params)
 ([], [])
 """
 import os

@@ -226,9 +226,11 @@ class LossRecorder(Callback):
     ``add`` and ``end_epoch`` record by hand (what the hooks call).
 
     >>> rec = LossRecorder()
-    >>> model.train(2, dataset, callbacks=[rec])   # doctest: +SKIP
-    >>> rec.steps[:2]                              # doctest: +SKIP
-    [(1, 11.28...), (2, 9.45...)]
+    >>> rec.add(1, 4.0); rec.add(2, 2.0); rec.end_epoch(1)
+    >>> rec.steps, rec.epochs
+    ([(1, 4.0), (2, 2.0)], [(1, 3.0)])
+
+    ``model.train(2, dataset, callbacks=[rec])`` fills them while training.
     """
 
     def __init__(self):

@@ -26,10 +26,18 @@ __all__ = ["Model"]
 class Model:
     """Train / evaluate / predict, as ``mindspore.Model``.
 
-    >>> model = Model(net, loss, opt)                                           # doctest: +SKIP
-    >>> model.train(epoch=1, train_dataset=ds_train, callbacks=[LossMonitor()])  # doctest: +SKIP
-    epoch: 1 step: 1, loss is 10.873164
-    ...
+    >>> import numpy as np
+    >>> import lossviz
+    >>> from lossviz import dataset as ds, nn
+    >>> from lossviz.train.callback import LossMonitor
+    >>> lossviz.set_seed(1)
+    >>> pairs = [(np.array([x], np.float32), np.array([2 * x + 3], np.float32)) for x in range(8)]
+    >>> ds_train = ds.GeneratorDataset(pairs, column_names=["data", "label"], shuffle=False).batch(4)
+    >>> net = nn.Dense(1, 1)
+    >>> model = Model(net, nn.L1Loss(), nn.Momentum(net.trainable_params(), 0.005, 0.9))
+    >>> model.train(epoch=1, train_dataset=ds_train, callbacks=[LossMonitor()])
+    epoch: 1 step: 1, loss is ...
+    epoch: 1 step: 2, loss is ...
     """
 
     def __init__(self, network, loss_fn=None, optimizer=None, metrics=None, eval_network=None, eval_indexes=None,

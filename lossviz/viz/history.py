@@ -22,8 +22,8 @@ class LossHistory(LossRecorder):
     >>> h.add(1, 4.0); h.add(2, 2.0)
     >>> h.values()
     [4.0, 2.0]
-    >>> h.smoothed(0.5)
-    [4.0, 3.0]
+    >>> h.smoothed(0.5)     # a debiased moving average: (0.5 * 4 + 2) / (0.5 + 1)
+    [4.0, 2.666...]
     """
 
     def reset(self):

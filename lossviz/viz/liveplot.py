@@ -1,7 +1,7 @@
 """``LiveLossPlot``: a live loss curve for ``Model.train``, next to ``LossMonitor``.
 
->>> model.train(epoch=10, train_dataset=ds_train,
-...             callbacks=[LossMonitor(100), LiveLossPlot()], dataset_sink_mode=False)
+    model.train(epoch=10, train_dataset=ds_train,
+                callbacks=[LossMonitor(100), LiveLossPlot()], dataset_sink_mode=False)
 
 The callback records into ``plot.history`` (a ``LossHistory``, the
 ``LossRecorder`` of ``lossviz.train`` plus per-label series) and asks a
