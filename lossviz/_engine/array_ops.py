@@ -1,6 +1,7 @@
 """Shape and indexing primitives: their gradients move values back into place."""
 import numpy as np
 
+from .checks import OutOfRange, check_axis, check_int
 from .tensor import Tensor
 from .primitive import Primitive, apply
 
@@ -9,7 +10,11 @@ class Reshape(Primitive):
     """out = x with a new shape (``ops.Reshape()(x, (2, -1))``);  grad reshaped back"""
 
     def __call__(self, x, shape):
-        return apply(self, x, shape=tuple(shape) if not isinstance(shape, int) else (shape,))
+        shape = (shape,) if isinstance(shape, int) else shape
+        if not isinstance(shape, (tuple, list)):
+            raise TypeError(f"For 'Reshape', the 'shape' must be an int or a tuple of ints, "
+                            f"but got {type(shape).__name__}.")
+        return apply(self, x, shape=tuple(check_int("Reshape", "shape", n, minimum=-1) for n in shape))
 
     def forward(self, ctx, x, shape):
         ctx.shape = x.shape
@@ -29,6 +34,7 @@ class ExpandDims(Primitive):
         return apply(self, x, axis=axis)
 
     def forward(self, ctx, x, axis):
+        axis = check_axis("ExpandDims", axis, x.ndim + 1)   # the new axis may go after the last one
         ctx.shape = x.shape
         return np.expand_dims(x, axis)
 
@@ -40,11 +46,17 @@ class Squeeze(Primitive):
     """out = x without its size-1 axes (all, or those in ``axis``)"""
 
     def __init__(self, axis=()):
-        self.axis = (axis,) if isinstance(axis, int) else tuple(axis)
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        self.axis = tuple(check_int("Squeeze", "axis", a) for a in axes)
 
     def forward(self, ctx, x):
+        axes = tuple(check_axis("Squeeze", a, x.ndim) for a in self.axis)
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError(f"For 'Squeeze', the axis {a} to squeeze must have size 1, but the input's "
+                                 f"shape is {x.shape}.")
         ctx.shape = x.shape
-        return np.squeeze(x, axis=self.axis or None)
+        return np.squeeze(x, axis=axes or None)
 
     def backward(self, ctx, grad):
         return grad.reshape(ctx.shape)
@@ -57,10 +69,13 @@ class Transpose(Primitive):
         return apply(self, x, perm=tuple(perm))
 
     def forward(self, ctx, x, perm):
-        if sorted(p % max(x.ndim, 1) for p in perm) != list(range(x.ndim)):
+        if len(perm) != x.ndim:
             raise ValueError(f"For 'Transpose', the 'input_perm' must be a permutation of the {x.ndim} axes, "
                              f"but got {perm}.")
-        perm = tuple(p % x.ndim for p in perm)
+        perm = tuple(check_axis("Transpose", p, x.ndim, "input_perm") for p in perm)
+        if sorted(perm) != list(range(x.ndim)):
+            raise ValueError(f"For 'Transpose', the 'input_perm' must be a permutation of the {x.ndim} axes, "
+                             f"but got {perm}.")
         ctx.inverse = tuple(sorted(range(x.ndim), key=perm.__getitem__))  # where each axis went
         return x.transpose(perm)
 
@@ -72,10 +87,14 @@ class BroadcastTo(Primitive):
     """out = x broadcast to ``shape``;  grad summed back (by the engine)"""
 
     def __init__(self, shape):
-        self.shape = tuple(shape)
+        self.shape = tuple(check_int("BroadcastTo", "shape", n, minimum=0) for n in shape)
 
     def forward(self, ctx, x):
-        return np.broadcast_to(x, self.shape)
+        try:
+            return np.broadcast_to(x, self.shape)
+        except ValueError:
+            raise ValueError(f"For 'BroadcastTo', the input of shape {x.shape} can not broadcast to the 'shape' "
+                             f"{self.shape}.") from None
 
     def backward(self, ctx, grad):
         return grad
@@ -85,19 +104,30 @@ class Concat(Primitive):
     """out = the tensors of a tuple joined along ``axis`` (``ops.Concat(1)((a, b))``)"""
 
     def __init__(self, axis=0):
-        self.axis = axis
+        self.axis = check_int("Concat", "axis", axis)
 
     def __call__(self, tensors):
         if not isinstance(tensors, (tuple, list)):
             raise TypeError(f"For 'Concat', the input must be a tuple or list of Tensors, but got {type(tensors).__name__}.")
+        if not tensors:
+            raise ValueError("For 'Concat', the input must hold at least one Tensor, but got an empty sequence.")
         return apply(self, *tensors)
 
     def forward(self, ctx, *xs):
-        ctx.splits = np.cumsum([x.shape[self.axis] for x in xs])[:-1]
-        return np.concatenate(xs, axis=self.axis)
+        first = xs[0]
+        if first.ndim == 0:
+            raise ValueError("For 'Concat', the inputs must be at least 1-D, but got a 0-d tensor.")
+        axis = check_axis("Concat", self.axis, first.ndim)
+        for x in xs[1:]:
+            if x.ndim != first.ndim or x.shape[:axis] + x.shape[axis + 1:] != first.shape[:axis] + first.shape[axis + 1:]:
+                raise ValueError(f"For 'Concat', the inputs must have the same shape except along axis {axis}, "
+                                 f"but got {first.shape} and {x.shape}.")
+        ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        ctx.axis = axis
+        return np.concatenate(xs, axis=axis)
 
     def backward(self, ctx, grad):
-        return tuple(np.split(grad, ctx.splits, axis=self.axis))
+        return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
 
 
 class Gather(Primitive):
@@ -113,7 +143,9 @@ class Gather(Primitive):
         return apply(self, x, indices=idx, axis=axis)
 
     def forward(self, ctx, x, indices, axis):
-        axis = axis % x.ndim
+        if x.ndim == 0:
+            raise ValueError("For 'Gather', the 'input_params' must be at least 1-D, but got a 0-d tensor.")
+        axis = check_axis("Gather", axis, x.ndim)
         size = x.shape[axis]
         if indices.size and (indices.min() < 0 or indices.max() >= size):
             bad = indices[(indices < 0) | (indices >= size)].flat[0]
@@ -137,7 +169,10 @@ class GetItem(Primitive):
 
     def forward(self, ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
-        return x[index]
+        try:
+            return x[index]
+        except IndexError as error:   # OutOfRange is an IndexError too: iteration and `except IndexError` rely on it
+            raise OutOfRange(f"For 'GetItem', {error} (the tensor's shape is {x.shape}).") from None
 
     def backward(self, ctx, grad):
         out = np.zeros(ctx.shape, grad.dtype)
@@ -161,7 +196,7 @@ class OneHot(Primitive):
     """
 
     def __init__(self, axis=-1):
-        self.axis = axis
+        self.axis = check_int("OneHot", "axis", axis)
 
     def __call__(self, indices, depth, on_value=1.0, off_value=0.0):
         if not isinstance(indices, Tensor) or indices.dtype.np_dtype.kind not in "iu":
@@ -169,9 +204,10 @@ class OneHot(Primitive):
             raise TypeError(f"For 'OneHot', the 'indices' must be an int32 or int64 Tensor, but got {got}.")
         on = on_value.asnumpy() if isinstance(on_value, Tensor) else np.float32(on_value)
         off = off_value.asnumpy() if isinstance(off_value, Tensor) else np.float32(off_value)
-        return apply(self, indices, depth=int(depth), on=on, off=off)
+        return apply(self, indices, depth=check_int("OneHot", "depth", depth, minimum=0), on=on, off=off)
 
     def forward(self, ctx, indices, depth, on, off):
+        check_axis("OneHot", self.axis, indices.ndim + 1)
         hot = indices[..., None] == np.arange(depth)
         out = np.where(hot, on, off).astype(np.result_type(on, off), copy=False)
         return np.moveaxis(out, -1, self.axis) if self.axis != -1 else out
@@ -187,6 +223,9 @@ class MatMul(Primitive):
         self.transpose_a, self.transpose_b = transpose_a, transpose_b
 
     def forward(self, ctx, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"For '{self.name}', the inputs must be at least 1-D, but got shapes {a.shape} "
+                             f"and {b.shape}.")
         if self.transpose_a:
             a = a.swapaxes(-1, -2)
         if self.transpose_b:

@@ -225,7 +225,14 @@ class Cast(Primitive):
     """
 
     def __call__(self, x, dtype):
-        return apply(self, x, dtype=to_numpy(dtype))
+        try:
+            np_dtype = to_numpy(dtype)
+        except TypeError:
+            np_dtype = None
+        if np_dtype is None or np_dtype.kind not in "biuf":
+            raise TypeError(f"For 'Cast', the 'dtype' must be a lossviz or numpy number type (lossviz.float32, "
+                            f"np.int64...), but got {dtype!r}.")
+        return apply(self, x, dtype=np_dtype)
 
     def forward(self, ctx, x, dtype):
         ctx.dtype = x.dtype

@@ -91,6 +91,23 @@ def _as_tensors(op, inputs):
     return tuple(tensors)
 
 
+def _named(op, error, inputs):
+    """numpy's error from inside a forward, reworded to name the op and its inputs' shapes.
+
+    The ops check what they can themselves (messages starting ``For 'Op'``);
+    anything numpy still refuses (shapes that do not broadcast, ...) arrives
+    here and becomes a ValueError (a TypeError for a wrong kind of value).
+    """
+    message = str(error)
+    if message.startswith("For '"):
+        return error
+    names = op.arg_names
+    described = ", ".join(f"'{names[i] if i < len(names) else f'input{i}'}' {tuple(t.shape)} {t._data.dtype.name}"
+                          for i, t in enumerate(inputs))
+    kind = TypeError if isinstance(error, TypeError) else ValueError
+    return kind(f"For '{op.name}', the inputs {described} are not valid: {message}")
+
+
 def apply(op, *inputs, **attrs):
     """Run ``op.forward`` on the inputs' arrays and wrap the result in a Tensor.
 
@@ -103,7 +120,10 @@ def apply(op, *inputs, **attrs):
             inputs = _as_tensors(op, inputs)
             break
     ctx = Context()
-    out = op.forward(ctx, *[t._data for t in inputs], **attrs)
+    try:
+        out = op.forward(ctx, *[t._data for t in inputs], **attrs)
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError) as error:
+        raise _named(op, error, inputs) from None
     if type(out) is not np.ndarray:  # numpy returns scalars for 0-d results
         out = np.asarray(out)
     if autograd._grad_enabled:

@@ -30,7 +30,11 @@ def to_array(value, dtype=None):
         default = np.bool_ if isinstance(value, bool) else np.int64 if isinstance(value, int) else np.float32
         array = np.array(value, dtype=default if np_dtype is None else np_dtype)
     elif isinstance(value, (list, tuple)):
-        array = np.array([v.asnumpy() if isinstance(v, Tensor) else v for v in value], dtype=np_dtype)
+        try:
+            array = np.array([v.asnumpy() if isinstance(v, Tensor) else v for v in value], dtype=np_dtype)
+        except ValueError:
+            raise ValueError("For 'Tensor', the 'input_data' must be rectangular (every row of the same length), "
+                             f"but got {_short(value)}.") from None
         if np_dtype is None and array.dtype == np.float64 and not _holds_numpy_float64(value):
             array = array.astype(np.float32)
     else:
@@ -39,7 +43,15 @@ def to_array(value, dtype=None):
             f"bool, int or float, but got {type(value).__name__}.")
     if np_dtype is not None:
         array = array.astype(np_dtype, copy=False)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"For 'Tensor', the 'input_data' must hold bools or numbers, but got {array.dtype.name} "
+                        f"data: {_short(value)}.")
     return array
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _holds_numpy_float64(values):

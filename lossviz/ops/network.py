@@ -1,6 +1,7 @@
 """Network primitives: ``Softmax`` and ``LogSoftmax`` over an axis, and the fused ``Dense``."""
 import numpy as np
 
+from .._engine.checks import check_axis, check_int
 from .._engine.primitive import Primitive
 
 
@@ -18,9 +19,10 @@ class Softmax(Primitive):
     """out = e^x / sum(e^x) along ``axis``;  dx = out * (g - sum(g * out))"""
 
     def __init__(self, axis=-1):
-        self.axis = axis
+        self.axis = check_int("Softmax", "axis", axis)
 
     def forward(self, ctx, x):
+        check_axis("Softmax", self.axis, x.ndim)
         e = np.exp(x - x.max(axis=self.axis, keepdims=True))
         ctx.out = e / e.sum(axis=self.axis, keepdims=True)
         return ctx.out
@@ -34,9 +36,10 @@ class LogSoftmax(Primitive):
     """out = x - log(sum(e^x)) along ``axis``;  dx = g - softmax(x) * sum(g)"""
 
     def __init__(self, axis=-1):
-        self.axis = axis
+        self.axis = check_int("LogSoftmax", "axis", axis)
 
     def forward(self, ctx, x):
+        check_axis("LogSoftmax", self.axis, x.ndim)
         ctx.out = log_softmax_array(x, self.axis)
         return ctx.out
 
@@ -59,6 +62,13 @@ class Dense(Primitive):
     """
 
     def forward(self, ctx, x, weight, *bias):
+        if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+            expected = f"(out_channels, {x.shape[-1]})" if x.ndim else "(out_channels, in_channels)"
+            raise ValueError(f"For 'Dense', the 'weight' must have the shape {expected} for an input 'x' of "
+                             f"shape {x.shape}, but got {weight.shape}.")
+        if bias and bias[0].shape != weight.shape[:1]:
+            raise ValueError(f"For 'Dense', the 'bias' must have the shape {weight.shape[:1]}, "
+                             f"but got {bias[0].shape}.")
         ctx.x, ctx.weight = x, weight
         out = x @ weight.T
         if bias:
