@@ -145,6 +145,7 @@ class Momentum(Optimizer):
     def __init__(self, params, learning_rate, momentum, weight_decay=0.0, loss_scale=1.0, use_nesterov=False):
         if isinstance(momentum, bool) or not isinstance(momentum, float):
             raise TypeError(f"For 'Momentum', the 'momentum' must be a float, but got {type(momentum).__name__}.")
+        _check_finite("Momentum", "momentum", momentum)
         if momentum < 0.0:
             raise ValueError(f"For 'Momentum', the 'momentum' must be at least 0.0, but got {momentum}.")
         if not isinstance(use_nesterov, bool):
@@ -267,6 +268,7 @@ class Adam(Optimizer):
 def _check_number(cls, name, value, low=None, positive=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"For '{cls}', the '{name}' must be an int or a float, but got {type(value).__name__}.")
+    _check_finite(cls, name, value)
     if low is not None and value < low:
         raise ValueError(f"For '{cls}', the '{name}' must be at least {low}, but got {value}.")
     if positive and not value > 0:
@@ -276,8 +278,14 @@ def _check_number(cls, name, value, low=None, positive=False):
 def _check_float(cls, name, value):
     if isinstance(value, bool) or not isinstance(value, float):
         raise TypeError(f"For '{cls}', the '{name}' must be a float, but got {type(value).__name__}.")
+    _check_finite(cls, name, value)
     if value < 0.0:
         raise ValueError(f"For '{cls}', the '{name}' must be at least 0.0, but got {value}.")
+
+
+def _check_finite(cls, name, value):
+    if not np.isfinite(value):
+        raise ValueError(f"For '{cls}', the '{name}' must be a finite number, but got {value}.")
 
 
 def _decay_filter(param):
@@ -331,6 +339,7 @@ def _lr_parameter(cls, learning_rate):
         raise TypeError(f"For '{cls}', the 'learning_rate' must be a number, a list, a Tensor or a callable, "
                         f"but got bool.")
     if isinstance(learning_rate, numbers.Real):
+        _check_finite(cls, "learning_rate", learning_rate)
         if learning_rate < 0:
             raise ValueError(f"For '{cls}', the 'learning_rate' must be at least 0.0, but got {learning_rate}.")
         return Parameter(np.array(learning_rate, np.float32), name="learning_rate", requires_grad=False)
@@ -342,6 +351,8 @@ def _lr_parameter(cls, learning_rate):
         if values.ndim != 1 or values.size == 0:
             raise ValueError(f"For '{cls}', a 'learning_rate' schedule must be 1-D and non-empty, "
                              f"but got shape {values.shape}.")
+        if not np.isfinite(values).all():
+            raise ValueError(f"For '{cls}', every value of the 'learning_rate' schedule must be finite.")
         if (values < 0).any():
             raise ValueError(f"For '{cls}', every value of the 'learning_rate' schedule must be at least 0.0.")
         return Parameter(values, name="learning_rate", requires_grad=False)
