@@ -17,7 +17,9 @@ clear error.
 >>> load_param_into_net(nn.Dense(1, 1), params)
 ([], [])
 """
+import contextlib
 import os
+import tempfile
 import zipfile
 
 import numpy as np
@@ -28,7 +30,8 @@ from .nn.cell import Cell
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_param_into_net"]
 
-_FORMAT_KEY = "__lossviz_checkpoint__"
+_FORMAT_KEY = "__lossviz_checkpoint__"   # marks the file as ours; no parameter may take this name
+MAX_BYTES = 2 << 30   # what load_checkpoint may allocate unless told otherwise (2 GiB)
 
 
 def _named_arrays(save_obj):
@@ -53,6 +56,9 @@ def _named_arrays(save_obj):
     for name, value in items:
         if not isinstance(name, str) or not name:
             raise ValueError(f"For 'save_checkpoint', every parameter needs a non-empty str name, but got {name!r}.")
+        if name == _FORMAT_KEY:
+            raise ValueError(f"For 'save_checkpoint', the name {name!r} is reserved (it marks lossviz checkpoints); "
+                             f"rename that parameter.")
         if isinstance(value, Tensor):
             value = value._data
         elif isinstance(value, (np.ndarray, np.number, int, float)):
@@ -83,47 +89,98 @@ def save_checkpoint(save_obj, ckpt_file_name, **kwargs):
         path += ".ckpt"
     payload = {_FORMAT_KEY: np.array(1, np.int32)}
     payload.update(arrays)
-    # NOTE: through a file object, so numpy does not append '.npz' to the name.
-    with open(path, "wb") as f:
-        np.savez(f, **payload)
+    _write_atomically(path, payload)
     return path
 
 
-def load_checkpoint(ckpt_file_name, net=None, strict_load=False, filter_prefix=None, **kwargs):
+def _write_atomically(path, payload):
+    """Write the archive to a temporary file beside ``path``, then move it over ``path`` in one step.
+
+    A save that fails half-way (a full disk, an interrupt) leaves the previous
+    checkpoint as it was; the temporary file is removed.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".ckpt-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as f:
+            np.savez(f, **payload)   # NOTE: through a file object, so numpy does not append '.npz'
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
+def load_checkpoint(ckpt_file_name, net=None, strict_load=False, filter_prefix=None, max_bytes=MAX_BYTES, **kwargs):
     """Read a checkpoint: ``{name: Parameter}`` (and load it into ``net`` when given).
 
     ``filter_prefix`` (a str or a list of str) drops the parameters whose
-    names start with it.
+    names start with it. ``max_bytes`` caps what the checkpoint may allocate
+    (its arrays' sizes, read from their headers before any data is read).
     """
     path = os.fspath(ckpt_file_name)
     if not os.path.isfile(path):
         raise ValueError(f"For 'load_checkpoint', the checkpoint file {path!r} does not exist.")
+    prefixes = () if filter_prefix is None else (
+        (filter_prefix,) if isinstance(filter_prefix, str) else tuple(filter_prefix))
+    with open(path, "rb") as f:
+        if f.read(6) == b"\x93NUMPY":
+            raise ValueError(f"For 'load_checkpoint', {path!r} holds a single numpy array, not a checkpoint archive.")
     try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
         raise ValueError(f"For 'load_checkpoint', {path!r} is not a lossviz checkpoint (a numpy .npz archive "
                          f"written by lossviz.save_checkpoint); it may be damaged, or a file of another kind "
                          f"(MindSpore's protobuf .ckpt files can not be read). Details: {err}") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"For 'load_checkpoint', {path!r} holds a single numpy array, not a checkpoint archive.")
-    prefixes = () if filter_prefix is None else (
-        (filter_prefix,) if isinstance(filter_prefix, str) else tuple(filter_prefix))
-    params = {}
+    params, total = {}, 0
     with archive:
-        for name in archive.files:
+        for member in archive.infolist():
+            name = member.filename.removesuffix(".npy")
             if name == _FORMAT_KEY or name.startswith(prefixes):
                 continue
-            try:
-                data = archive[name]
-            except ValueError as err:  # an object array: it would need pickle
-                raise ValueError(f"For 'load_checkpoint', the entry {name!r} of {path!r} holds pickled Python "
-                                 f"objects; lossviz never unpickles checkpoint data ({err}).") from None
-            except (OSError, zipfile.BadZipFile, EOFError) as err:
-                raise ValueError(f"For 'load_checkpoint', the entry {name!r} of {path!r} is damaged: {err}") from None
-            params[name] = Parameter(data, name=name)
+            total += _declared_bytes(archive, member, name, path)
+            if total > max_bytes:
+                raise ValueError(f"For 'load_checkpoint', {path!r} would allocate more than 'max_bytes' = "
+                                 f"{max_bytes} bytes (its arrays declare {total} bytes so far); pass a larger "
+                                 f"max_bytes if you trust the file.")
+            params[name] = Parameter(_read_array(archive, member, name, path), name=name)
     if net is not None:
         load_param_into_net(net, params, strict_load=strict_load)
     return params
+
+
+def _header(f):
+    """(shape, fortran_order, dtype) of a .npy stream, without reading its data."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(f)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(f)
+    raise ValueError(f"unknown .npy format version {version}")
+
+
+def _declared_bytes(archive, member, name, path):
+    """How many bytes the entry's array would take, from its header; a clear error for a damaged or pickled one."""
+    try:
+        with archive.open(member) as f:
+            shape, _, dtype = _header(f)
+    except Exception as err:   # numpy parses the header with literal_eval: damaged bytes can raise anything
+        raise ValueError(f"For 'load_checkpoint', the entry {name!r} of {path!r} is damaged (its array header "
+                         f"can not be read: {err}).") from None
+    if dtype.hasobject:
+        raise ValueError(f"For 'load_checkpoint', the entry {name!r} of {path!r} holds pickled Python objects; "
+                         f"lossviz never unpickles checkpoint data.")
+    return int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+
+
+def _read_array(archive, member, name, path):
+    try:
+        with archive.open(member) as f:
+            return np.lib.format.read_array(f, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(f"For 'load_checkpoint', the entry {name!r} of {path!r} is damaged: {err}") from None
 
 
 def load_param_into_net(net, parameter_dict, strict_load=False):

@@ -93,3 +93,46 @@ def test_save_errors(tmp_path):
         save_checkpoint(42, str(tmp_path / "x.ckpt"))
     with pytest.raises(TypeError, match="must hold Parameters"):
         save_checkpoint([np.zeros(2)], str(tmp_path / "x.ckpt"))
+
+
+# ----- a save never destroys the last good checkpoint; a load never allocates without limit -----
+def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "net.ckpt"
+    save_checkpoint({"w": Tensor(np.ones(3, np.float32))}, str(path))
+
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(np, "savez", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        save_checkpoint({"w": Tensor(np.zeros(3, np.float32))}, str(path))
+    monkeypatch.undo()
+    assert load_checkpoint(str(path))["w"].asnumpy().tolist() == [1.0, 1.0, 1.0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.ckpt"]   # no temporary file left behind
+
+
+def test_the_reserved_name_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="'__lossviz_checkpoint__' is reserved"):
+        save_checkpoint({"__lossviz_checkpoint__": Tensor(np.ones(2))}, str(tmp_path / "x.ckpt"))
+
+
+def test_a_damaged_header_is_called_damaged(tmp_path):
+    import zipfile
+    path = tmp_path / "bad.ckpt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("w.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': <broken")
+    with pytest.raises(ValueError, match="'w' .* is damaged"):
+        load_checkpoint(str(path))
+
+
+def test_a_small_file_can_not_allocate_gigabytes(tmp_path):
+    import zipfile
+    path = tmp_path / "bomb.ckpt"
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1, np.float32))
+    header["shape"] = (2 ** 31,)   # 8 GiB of float32 declared, a few bytes stored
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("w.npy", "w") as f:
+            np.lib.format.write_array_header_1_0(f, header)
+    assert path.stat().st_size < 1000
+    with pytest.raises(ValueError, match="max_bytes"):
+        load_checkpoint(str(path))
