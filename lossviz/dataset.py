@@ -21,6 +21,7 @@ Behaviour worth knowing (as MindSpore):
 A list source is read once, on the first pass, and kept as one array per
 column; later passes only reorder and slice those arrays.
 """
+import collections.abc
 import numbers
 
 import numpy as np
@@ -190,8 +191,15 @@ class GeneratorDataset(Dataset):
             raise ValueError(f"For 'GeneratorDataset', the 'num_samples' must be a non-negative int or None, "
                              f"but got {num_samples!r}.")
         self.num_samples = num_samples or None
+        if isinstance(source, collections.abc.Mapping):
+            raise TypeError("For 'GeneratorDataset', the 'source' must not be a dict (its keys are not the row "
+                            "numbers 0..n-1): pass a list of rows, e.g. list(zip(d['data'], d['label'])).")
         self.source = source
         self._random_access = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+        # a generator object or an iterator can be read only once (a generator *function* is called each pass)
+        self._one_pass = not self._random_access and not callable(source) and iter(source) is source
+        self._read_once = None   # a one-pass source's items, read when first counted or iterated
+        self._passes = 0
         if not self._random_access and not callable(source) and not hasattr(source, "__iter__"):
             raise TypeError(f"For 'GeneratorDataset', the 'source' must be a random-access object (list...), "
                             f"a generator function or an iterable, but got {type(source).__name__}.")
@@ -261,8 +269,22 @@ class GeneratorDataset(Dataset):
             return (self._row(self.source[int(i)]) for i in order)
         return self._iter_source()
 
+    def _items(self):
+        """The source's items for one pass (a one-pass source: for its one and only pass)."""
+        if not self._one_pass:
+            return self.source() if callable(self.source) else iter(self.source)
+        if self._read_once is None:
+            self._read_once = list(self.source)
+        self._passes += 1
+        if self._passes > 1:
+            raise ValueError(
+                "For 'GeneratorDataset', the 'source' is a generator object or an iterator, which can be read only "
+                "once, and this is the second pass (epoch). Pass the generator function itself "
+                "(GeneratorDataset(my_generator, ...), not my_generator()) or a list, to read it on every epoch.")
+        return iter(self._read_once)
+
     def _iter_source(self):
-        items = self.source() if callable(self.source) else iter(self.source)
+        items = self._items()
         for n, item in enumerate(items):
             if self.num_samples is not None and n >= self.num_samples:
                 break
@@ -273,7 +295,12 @@ class GeneratorDataset(Dataset):
             n = len(self.source)
         else:
             if self._count is None:  # as MindSpore: a generator is run once to count its rows
-                self._count = sum(1 for _ in (self.source() if callable(self.source) else iter(self.source)))
+                if self._one_pass:   # counting must not use up the only pass: keep what was read
+                    if self._read_once is None:
+                        self._read_once = list(self.source)
+                    self._count = len(self._read_once)
+                else:
+                    self._count = sum(1 for _ in (self.source() if callable(self.source) else iter(self.source)))
             n = self._count
         return min(n, self.num_samples) if self.num_samples is not None else n
 

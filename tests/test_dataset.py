@@ -177,3 +177,38 @@ def test_numpy_slices_dataset():
     assert one_column.get_col_names() == ["column_0"] and [r[0].item() for r in one_column] == [1, 2, 3]
     with pytest.raises(ValueError, match="same length"):
         ds.NumpySlicesDataset((np.zeros(3), np.zeros(4)))
+
+
+# ----- one-pass sources, empty datasets, dicts -----
+def _pairs(n):
+    for i in range(n):
+        yield np.array([i], np.float32), np.array([2 * i], np.float32)
+
+
+def test_a_generator_object_gives_one_pass_and_then_a_clear_error():
+    dataset = ds.GeneratorDataset(_pairs(8), column_names=["data", "label"]).batch(4)
+    assert dataset.get_dataset_size() == 2            # counting does not use up the pass
+    first = [d.asnumpy()[:, 0].tolist() for d, _ in dataset.create_tuple_iterator()]
+    assert first == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    with pytest.raises(ValueError, match="read only once.*second pass"):
+        list(dataset.create_tuple_iterator())
+
+
+def test_a_generator_function_is_read_on_every_pass():
+    dataset = ds.GeneratorDataset(lambda: _pairs(4), column_names=["data", "label"]).batch(2)
+    assert len(list(dataset.create_tuple_iterator())) == len(list(dataset.create_tuple_iterator())) == 2
+
+
+def test_an_empty_dataset_is_an_error_at_train():
+    import lossviz.nn as nn
+    from lossviz import Model
+    dataset = ds.GeneratorDataset([], column_names=["data", "label"]).batch(4)
+    net = nn.Dense(1, 1)
+    model = Model(net, nn.L1Loss(), nn.Momentum(net.trainable_params(), 0.01, 0.9))
+    with pytest.raises(ValueError, match="'train_dataset' has no batches"):
+        model.train(1, dataset)
+
+
+def test_a_dict_source_is_refused_clearly():
+    with pytest.raises(TypeError, match="'source' must not be a dict"):
+        ds.GeneratorDataset({"data": [1, 2]}, column_names=["data"])

@@ -103,6 +103,9 @@ class Model:
         callbacks = _callbacks(callbacks)
         check_columns = self._column_check(train_dataset)
         batch_num = train_dataset.get_dataset_size()
+        if batch_num == 0:
+            raise ValueError("For 'Model.train', the 'train_dataset' has no batches: its source is empty, or "
+                             "batch(drop_remainder=True) dropped every row.")
 
         cb_params = CallbackParam(
             batch_num=batch_num, cur_step_num=initial_epoch * batch_num, dataset_sink_mode=dataset_sink_mode,
