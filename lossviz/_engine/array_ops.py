@@ -46,6 +46,8 @@ class Squeeze(Primitive):
     """out = x without its size-1 axes (all, or those in ``axis``)"""
 
     def __init__(self, axis=()):
+        if not isinstance(axis, (int, tuple, list)):
+            raise TypeError(f"For 'Squeeze', the 'axis' must be an int or a tuple of ints, but got {type(axis).__name__}.")
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         self.axis = tuple(check_int("Squeeze", "axis", a) for a in axes)
 
@@ -87,6 +89,8 @@ class BroadcastTo(Primitive):
     """out = x broadcast to ``shape``;  grad summed back (by the engine)"""
 
     def __init__(self, shape):
+        if not isinstance(shape, (tuple, list)):
+            raise TypeError(f"For 'BroadcastTo', the 'shape' must be a tuple of ints, but got {type(shape).__name__}.")
         self.shape = tuple(check_int("BroadcastTo", "shape", n, minimum=0) for n in shape)
 
     def forward(self, ctx, x):

@@ -13,7 +13,7 @@ from .primitive import Primitive, apply
 
 def normalize_axis(op_name, axis, ndim):
     """An int / tuple / list / () as a sorted tuple of non-negative axes."""
-    if axis is None or axis == () or axis == []:
+    if axis is None or (isinstance(axis, (tuple, list)) and len(axis) == 0):
         return tuple(range(ndim))
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     result = []
