@@ -30,7 +30,13 @@ class CosineEmbeddingLoss(LossBase):
     gradients). ``margin`` is a float in [-1, 1], default 0.0; default
     reduction='mean'; 'none' gives the labels' shape.
 
-    >>> nn.CosineEmbeddingLoss()(Tensor([[1., 0.]]), Tensor([[0., 1.]]), Tensor([1]))   # 1.0
+    >>> import numpy as np
+    >>> import lossviz.nn as nn
+    >>> from lossviz import Tensor
+    >>> x1 = Tensor(np.array([[1., 0.], [1., 0.]], np.float32))
+    >>> x2 = Tensor(np.array([[0., 1.], [1., 1.]], np.float32))     # cosines 0 and 0.7071
+    >>> print(nn.CosineEmbeddingLoss(reduction="none")(x1, x2, Tensor(np.array([1, -1], np.int32))))
+    [1.         0.70710677]
     """
 
     def __init__(self, margin=0.0, reduction="mean"):
