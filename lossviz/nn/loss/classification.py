@@ -22,8 +22,11 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
     log_softmax subtracts the row maximum first, so any finite logits give a
     finite loss. Gradient (as MindSpore): softmax(logits) - labels; labels get 0.
 
+    >>> import lossviz.nn as nn
+    >>> from lossviz import Tensor
     >>> loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction='mean')
-    >>> loss(Tensor([[2., 1., 0.1]]), Tensor(np.array([0], np.int32)))   # 0.41703
+    >>> print(loss(Tensor(np.array([[2., 1., 0.1]], np.float32)), Tensor(np.array([0], np.int32))))
+    0.41703
     """
 
     def __init__(self, sparse=False, reduction="none"):
@@ -77,7 +80,11 @@ class BCELoss(LossBase):
     the element count, not by the sum of weights. Default reduction='none'
     (the tutorial's default; MindSpore 2.x changed it to 'mean').
 
-    >>> nn.BCELoss(reduction='mean')(Tensor([0.5, 0.9]), Tensor([1., 1.]))   # 0.39925
+    >>> import lossviz.nn as nn
+    >>> from lossviz import Tensor
+    >>> p, y = Tensor(np.array([0.5, 0.9], np.float32)), Tensor(np.array([1., 1.], np.float32))
+    >>> print(nn.BCELoss(reduction='mean')(p, y))
+    0.39925385
     """
 
     def __init__(self, weight=None, reduction="none"):
