@@ -1,8 +1,10 @@
 """Embedding losses: are two vectors alike?"""
 from ... import ops
-from ...ops import fused_losses
+from ..._engine.tensor import Tensor
+from ...ops import fused_embedding, fused_losses
 from .base import LossBase
-from .checks import check_cosine_embedding, check_margin
+from .checks import (FLOATS, NUMBERS, check_bool_param, check_broadcast, check_cosine_embedding, check_dtype,
+                     check_finite_param, check_margin, check_number_param, check_same_dtype, check_tensor)
 
 __all__ = ["CosineEmbeddingLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "TripletMarginLoss",
            "TripletMarginWithDistanceLoss"]
@@ -55,10 +57,6 @@ class CosineEmbeddingLoss(LossBase):
 
 
 # ----- ranking and metric learning: MarginRankingLoss, HingeEmbeddingLoss, the triplet losses -----
-from ..._engine.tensor import Tensor  # noqa: E402 - appended group
-from ...ops import fused_embedding  # noqa: E402
-from .checks import (FLOATS, NUMBERS, check_bool_param, check_broadcast, check_dtype, check_finite_param,  # noqa: E402
-                     check_number_param, check_same_dtype, check_tensor)
 
 # The floor of the built-in distance of TripletMarginWithDistanceLoss (MindSpore's LpNorm epsilon).
 DISTANCE_FLOOR = 1e-12
