@@ -147,3 +147,48 @@ def check_cosine_embedding(name, x1, x2, labels, names=("logits_x1", "logits_x2"
     if check_broadcast(name, "cosine", cos_shape, names[2], labels.shape) != cos_shape:
         raise ValueError(f"For '{name}', the '{names[2]}' must have the shape {cos_shape} ('{names[0]}' without "
                          f"axis 1), but got {labels.shape}.")
+
+
+# ----- hyper-parameter kinds (appended by the regression group) -----
+def check_bool_param(name, arg, value):
+    """A flag that must be exactly True or False (0 and 1 are refused): TypeError otherwise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"For '{name}', the type of '{arg}' should be 'bool', but got type '{type(value).__name__}'.")
+    return bool(value)
+
+
+def check_number_param(name, arg, value, types=(int, float)):
+    """A number of one of ``types`` (Python int/float); bool, str, None, Tensors are a TypeError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, types):
+        expected = ", ".join(f"'{t.__name__}'" for t in types)
+        raise TypeError(f"For '{name}', the type of '{arg}' should be one of [{expected}], "
+                        f"but got type '{type(value).__name__}'.")
+    return value
+
+
+# ----- finite hyper-parameters (appended by the embedding group) -----
+def check_finite_param(name, arg, value):
+    """A number-valued hyper-parameter that must be finite: NaN or +-inf is a ValueError naming it."""
+    if not np.isfinite(value):
+        raise ValueError(f"For '{name}', the '{arg}' must be a finite number, but got {value}.")
+    return value
+
+
+# ----- class indices (appended by the cross-entropy group) -----
+def check_class_indices(name, arg, labels, num_classes, ignore_index=None):
+    """Class indices (a numpy int array) must lie in [0, num_classes); values equal to ``ignore_index`` pass.
+
+    A negative index is a ValueError too: it does not count back from the last class (MindSpore's gather
+    would wrap -1 to C - 1; catalogue decision D13). Returns the mask of the positions that are not ignored.
+    """
+    keep = np.ones(labels.shape, bool) if ignore_index is None else labels != ignore_index
+    kept = labels if ignore_index is None else labels[keep]
+    if kept.size:
+        low, high = kept.min(), kept.max()
+        if low < 0 or high >= num_classes:
+            bad = low if low < 0 else high
+            ignored = "" if ignore_index is None else f" or equal to ignore_index ({ignore_index})"
+            why = " (negative labels do not count back from the last class)" if bad < 0 else ""
+            raise ValueError(f"For '{name}', every value of '{arg}' must be a class index in [0, {num_classes})"
+                             f"{ignored}, but got {bad}{why}.")
+    return keep
