@@ -17,7 +17,15 @@ class L1Loss(LossBase):
     Shapes broadcast. 'none' returns the broadcast shape, 'mean'/'sum' a scalar.
     Default reduction='mean'. The gradient is sign(logits - labels) (0 on ties).
 
-    >>> nn.L1Loss()(Tensor([[1., 2., 3.], [2., 3., 4.]]), Tensor([[0., 2., 5.], [3., 1., 1.]]))   # 1.5
+    >>> import numpy as np
+    >>> import lossviz.nn as nn
+    >>> from lossviz import Tensor
+    >>> logits = Tensor(np.array([[1, 2, 3], [2, 3, 4]], np.float32))
+    >>> labels = Tensor(np.array([[0, 2, 5], [3, 1, 1]], np.float32))
+    >>> print(nn.L1Loss()(logits, labels))
+    1.5
+    >>> print(nn.L1Loss(reduction='sum')(logits, labels))
+    9.0
     """
 
     def __init__(self, reduction="mean"):
@@ -36,7 +44,11 @@ class MSELoss(LossBase):
     Shapes broadcast. 'none' returns the broadcast shape, 'mean'/'sum' a scalar.
     Default reduction='mean'. The gradient is 2 (logits - labels).
 
-    >>> nn.MSELoss()(Tensor([1., 2.]), Tensor([0., 4.]))   # 2.5
+    >>> import numpy as np
+    >>> import lossviz.nn as nn
+    >>> from lossviz import Tensor
+    >>> print(nn.MSELoss()(Tensor(np.array([1., 2.], np.float32)), Tensor(np.array([0., 4.], np.float32))))
+    2.5
     """
 
     def __init__(self, reduction="mean"):
@@ -60,7 +72,11 @@ class SmoothL1Loss(LossBase):
     reduction='none' (the input's shape); 'mean'/'sum' give a scalar.
     ``beta <= 0`` is refused when the loss is called.
 
-    >>> nn.SmoothL1Loss()(Tensor([0.5, 3.]), Tensor([0., 0.]))   # [0.125 2.5  ]
+    >>> import numpy as np
+    >>> import lossviz.nn as nn
+    >>> from lossviz import Tensor
+    >>> print(nn.SmoothL1Loss()(Tensor(np.array([0.5, 3.], np.float32)), Tensor(np.array([0., 0.], np.float32))))
+    [0.125 2.5  ]
     """
 
     def __init__(self, beta=1.0, reduction="none"):
