@@ -1,9 +1,7 @@
 """``SampledSoftmaxLoss``: softmax cross-entropy over a few sampled classes, for very many classes."""
 import numpy as np
 
-from ... import ops
 from ..._engine.random import generator
-from ..._engine.tensor import Tensor
 from ...ops import fused_losses
 from .base import LossBase
 from .checks import INTS, check_dtype, check_in_range, check_same_dtype, check_tensor
@@ -31,7 +29,17 @@ class SampledSoftmaxLoss(LossBase):
     ``remove_accidental_hits`` a sampled id equal to a row's true class is
     masked out of that row. 'none' (the default) gives (N,), 'mean'/'sum' a scalar.
 
-    >>> loss = nn.SampledSoftmaxLoss(num_sampled=4, num_classes=10)
+    >>> import numpy as np
+    >>> import lossviz.nn as nn
+    >>> from lossviz import Tensor
+    >>> weights = Tensor(np.array([[1, 0], [0, 1], [-1, 0], [0, -1]], np.float32))   # 4 classes, D = 2
+    >>> biases = Tensor(np.zeros(4, np.float32))
+    >>> hidden = Tensor(np.array([[2, 0], [0, 1]], np.float32))
+    >>> samples = (Tensor(np.array([2, 3], np.int32)), Tensor(np.ones((2, 1), np.float32)),
+    ...            Tensor(np.ones(2, np.float32)))                  # sampled ids, expected counts
+    >>> loss = nn.SampledSoftmaxLoss(num_sampled=2, num_classes=4, sampled_values=samples)
+    >>> print(loss(weights, biases, Tensor(np.array([0, 1], np.int32)), hidden))
+    [0.14293166 0.40760598]
     """
 
     def __init__(self, num_sampled, num_classes, num_true=1, sampled_values=None, remove_accidental_hits=True,
@@ -72,18 +80,14 @@ class SampledSoftmaxLoss(LossBase):
         self.sampled_values, self.remove_accidental_hits, self.seed = sampled_values, remove_accidental_hits, seed
         self._rng = None
         self.sampled_logits = fused_losses.SampledLogits()
-        self.softmax = ops.Softmax(axis=1)
-        self.log = ops.Log()
-        self.reduce_sum = ops.ReduceSum()
+        self.cross_entropy = fused_losses.SampledSoftmaxCrossEntropy(self.num_true)
 
     def construct(self, weights, biases, labels, logits):
         labels, sampled, true_expected, sampled_expected = self._prepare(weights, biases, labels, logits)
         z = self.sampled_logits(weights, biases, logits, labels, sampled, true_expected, sampled_expected,
                                 self.remove_accidental_hits)               # (N, num_true + K)
-        targets = np.zeros(z.shape, z.dtype.np_dtype)
-        targets[:, :self.num_true] = 1 / self.num_true
         # NOTE: the 1e-20 keeps ln() finite when a true class is hopeless (loss <= 46.05).
-        x = -self.reduce_sum(Tensor._wrap(targets) * self.log(self.softmax(z) + fused_losses.SAMPLED_EPSILON), 1)
+        x = self.cross_entropy(z)                      # -sum_j t_j ln(softmax(z)_j + 1e-20), t = 1/num_true on true
         return self.get_loss(x)
 
     # ----- inputs and samples -----
