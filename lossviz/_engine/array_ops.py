@@ -68,6 +68,8 @@ class Transpose(Primitive):
     """out = x with axes permuted (``ops.Transpose()(x, (1, 0))``);  grad permuted back"""
 
     def __call__(self, x, perm):
+        if not isinstance(perm, (tuple, list)):
+            raise TypeError(f"For 'Transpose', the 'input_perm' must be a tuple of ints, but got {type(perm).__name__}.")
         return apply(self, x, perm=tuple(perm))
 
     def forward(self, ctx, x, perm):
@@ -235,10 +237,10 @@ class MatMul(Primitive):
         if self.transpose_b:
             b = b.swapaxes(-1, -2)
         if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
-            raise ValueError(f"For 'MatMul', the input dimensions must be equal, but got 'x1_col': {a.shape[-1]} "
+            raise ValueError(f"For '{self.name}', the input dimensions must be equal, but got 'x1_col': {a.shape[-1]} "
                              f"and 'x2_row': {b.shape[0 if b.ndim == 1 else -2]}. Shapes: {a.shape} and {b.shape}.")
         if a.dtype != b.dtype:
-            raise TypeError(f"For 'MatMul', the inputs must have the same dtype, but got {a.dtype} and {b.dtype}.")
+            raise TypeError(f"For '{self.name}', the inputs must have the same dtype, but got {a.dtype} and {b.dtype}.")
         ctx.a, ctx.b = a, b
         return a @ b
 

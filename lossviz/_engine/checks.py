@@ -1,4 +1,5 @@
 """Argument checks shared by the primitives: errors name the op, the argument and what was expected."""
+import math
 import numbers
 
 import numpy as np
@@ -33,3 +34,20 @@ def check_finite(op_name, arg, value):
 class OutOfRange(ValueError, IndexError):
     """An index or position out of range: a ValueError, and an IndexError for code that expects one
     (as numpy's AxisError is both)."""
+
+
+def check_float(op_name, arg, value, allow_inf=False):
+    """A real number (not a bool, str or None) as a float; NaN refused, and inf unless ``allow_inf``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"For '{op_name}', the '{arg}' must be a float, but got {type(value).__name__}.")
+    value = float(value)
+    if value != value or (not allow_inf and math.isinf(value)):
+        raise ValueError(f"For '{op_name}', the '{arg}' must be a {'number' if allow_inf else 'finite number'}, "
+                         f"but got {value}.")
+    return value
+
+
+def check_bool(op_name, arg, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"For '{op_name}', the '{arg}' must be a bool, but got {type(value).__name__}.")
+    return bool(value)

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .._engine.autograd import broadcast_value
+from .._engine.checks import check_bool, check_int
 from .._engine.primitive import apply
 from .._engine.tensor import Tensor
 from .fused_losses import FusedLoss
@@ -140,9 +141,16 @@ def ctc_log_beta(lp_ext, skip, final, input_lengths, steps):
     return beta
 
 
-def _lengths(value):
-    """Lengths / targets as an int64 array (a Tensor, a tuple or an array)."""
-    return np.asarray(value._data if isinstance(value, Tensor) else value, np.int64)
+def _lengths(arg, value):
+    """Lengths / targets as an int64 array (from an int Tensor, a tuple of ints or an int array)."""
+    array = value._data if isinstance(value, Tensor) else value
+    if isinstance(array, (tuple, list)) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                                for v in np.ravel(np.asarray(array, object))):
+        array = np.asarray(array, np.int64)
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "iu":
+        raise TypeError(f"For 'CTCLossV2', the '{arg}' must be an int Tensor or a tuple of ints, "
+                        f"but got {type(value).__name__}.")
+    return array.astype(np.int64, copy=False)
 
 
 class CTCLossV2(FusedLoss):
@@ -167,11 +175,13 @@ class CTCLossV2(FusedLoss):
     """
 
     def __init__(self, blank=0, zero_infinity=False):
-        self.blank, self.zero_infinity = int(blank), bool(zero_infinity)
+        self.blank = check_int(self.name, "blank", blank, minimum=0)
+        self.zero_infinity = check_bool(self.name, "zero_infinity", zero_infinity)
 
     def __call__(self, log_probs, targets, input_lengths, target_lengths, log_alpha=None):
-        return apply(self, log_probs, targets=_lengths(targets), input_lengths=_lengths(input_lengths),
-                     target_lengths=_lengths(target_lengths), log_alpha=log_alpha)
+        return apply(self, log_probs, targets=_lengths("targets", targets),
+                     input_lengths=_lengths("input_lengths", input_lengths),
+                     target_lengths=_lengths("target_lengths", target_lengths), log_alpha=log_alpha)
 
     def forward(self, ctx, log_probs, targets, input_lengths, target_lengths, log_alpha=None):
         frames, n, classes = log_probs.shape

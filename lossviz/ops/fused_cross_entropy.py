@@ -18,6 +18,7 @@ from ``fused_losses.py``; the primitives here are the cases it does not cover:
 import numpy as np
 
 from .._engine.autograd import broadcast_value
+from .._engine.checks import check_float
 from ._memory import in_chunks, scaled
 from .fused_losses import FusedLoss, _take_exp, shift_by_row_max
 
@@ -41,7 +42,7 @@ class SmoothedSparseSoftmaxCrossEntropy(FusedLoss):
     """
 
     def __init__(self, smoothing, weight=None):
-        self.smoothing = float(smoothing)
+        self.smoothing = check_float(self.name, "smoothing", smoothing)
         self.weight = None if weight is None else np.asarray(weight)
 
     def forward(self, ctx, logits, labels):
@@ -88,7 +89,7 @@ class NegativeLogLikelihood(FusedLoss):
     """
 
     def __init__(self, smoothing=0.0, weight=None):
-        self.smoothing = float(smoothing)
+        self.smoothing = check_float(self.name, "smoothing", smoothing)
         self.weight = None if weight is None else np.asarray(weight)
 
     def forward(self, ctx, x, labels):
@@ -127,7 +128,7 @@ class FocalTerm(FusedLoss):
     """
 
     def __init__(self, gamma=2.0):
-        self.gamma = float(gamma)
+        self.gamma = check_float(self.name, "gamma", gamma)
 
     def forward(self, ctx, log_p):
         q = -np.expm1(log_p)                  # 1 - p, accurate near p = 1

@@ -16,6 +16,7 @@ broadcast view of one number (``_memory.scaled`` / ``broadcast_value``).
 import numpy as np
 
 from .._engine.autograd import broadcast_value
+from .._engine.checks import check_bool, check_float
 from ._memory import CHUNK, chunks, flat_view, in_chunks, scaled, split_difference_grad
 from .fused_losses import FusedLoss
 
@@ -46,7 +47,7 @@ class MarginRanking(FusedLoss):
     """
 
     def __init__(self, margin=0.0):
-        self.margin = float(margin)
+        self.margin = check_float(self.name, "margin", margin)
 
     @np.errstate(invalid="ignore")          # inf - inf and nan are inputs like any other here
     def forward(self, ctx, input1, input2, target):
@@ -146,7 +147,7 @@ class HingeEmbedding(FusedLoss):
     """
 
     def __init__(self, margin=1.0):
-        self.margin = float(margin)
+        self.margin = check_float(self.name, "margin", margin)
 
     def forward(self, ctx, logits, labels):
         ctx.logits, ctx.labels = logits, labels
@@ -250,8 +251,9 @@ def _work_dtype(*arrays):
 class _Distances:
     """d(a, b) = max(||a - b + eps||_p, floor) along axis 1 of broadcast inputs, and its gradient."""
 
-    def __init__(self, p, eps, floor):
-        self.p, self.eps, self.floor = p, float(eps), float(floor)
+    def __init__(self, p, eps, floor, op_name):
+        self.p = check_float(op_name, "p", p, allow_inf=True)
+        self.eps, self.floor = check_float(op_name, "eps", eps), check_float(op_name, "floor", floor)
 
     def distance(self, a, b, work):
         """The floored distance, computed row block by row block in one small buffer."""
@@ -285,7 +287,7 @@ class PairwiseDistance(FusedLoss):
     """
 
     def __init__(self, p=2, eps=0.0, floor=0.0):
-        self.distances = _Distances(p, eps, floor)
+        self.distances = _Distances(p, eps, floor, self.name)
 
     def forward(self, ctx, a, b):
         work = _work_dtype(a, b)
@@ -321,8 +323,8 @@ class TripletMargin(FusedLoss):
     """
 
     def __init__(self, p=2, eps=0.0, floor=0.0, swap=False, margin=1.0):
-        self.distances = _Distances(p, eps, floor)
-        self.swap, self.margin = bool(swap), float(margin)
+        self.distances = _Distances(p, eps, floor, self.name)
+        self.swap, self.margin = check_bool(self.name, "swap", swap), check_float(self.name, "margin", margin)
 
     def forward(self, ctx, x, positive, negative):
         work = _work_dtype(x, positive, negative)

@@ -21,6 +21,7 @@ small primitives here too, kept out of ``__all__``.
 import numpy as np
 
 from .._engine.autograd import broadcast_value
+from .._engine.checks import check_bool, check_float, check_int
 from .._engine.primitive import Primitive, apply
 from ._memory import CHUNK, chunks, flat_view, in_chunks, scaled
 from .fused_losses import FusedLoss
@@ -125,7 +126,7 @@ class MultiMarginLoss(FusedLoss):
     """
 
     def __init__(self, p=1, margin=1.0):
-        self.p, self.margin = p, float(margin)
+        self.p, self.margin = check_int(self.name, "p", p), check_float(self.name, "margin", margin)
 
     def __call__(self, x, target, weight=None):
         return apply(self, x, target) if weight is None else apply(self, x, target, weight)
@@ -273,7 +274,8 @@ class Dice(FusedLoss):
     """
 
     def __init__(self, smooth=1e-5, per_channel=False):
-        self.smooth, self.per_channel = float(smooth), per_channel
+        self.smooth = check_float(self.name, "smooth", smooth)
+        self.per_channel = check_bool(self.name, "per_channel", per_channel)
 
     def _grouped(self, array):
         """(groups, channels, rest) view: (1, 1, size) over everything, (N, C, rest) per channel."""

@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from .._engine.autograd import broadcast_value
+from .._engine.checks import check_bool, check_float
 from ._memory import fresh, in_chunks, scaled, split_difference_grad
 from .fused_losses import FusedLoss
 
@@ -59,7 +60,7 @@ class HuberError(FusedLoss):
     """
 
     def __init__(self, delta=1.0):
-        self.delta = float(delta)
+        self.delta = check_float(self.name, "delta", delta, allow_inf=True)   # D4: an infinite delta is MSE/2
 
     def forward(self, ctx, logits, labels):
         ctx.logits, ctx.labels = logits, labels
@@ -157,7 +158,7 @@ class GaussianNLL(FusedLoss):
     """
 
     def __init__(self, eps=1e-6, full=False):
-        self.eps, self.full = float(eps), bool(full)
+        self.eps, self.full = check_float(self.name, "eps", eps), check_bool(self.name, "full", full)
 
     def forward(self, ctx, logits, labels, var):
         one, eps = logits.dtype.type, var.dtype.type(self.eps)
@@ -222,7 +223,8 @@ class PoissonNLL(FusedLoss):
     """
 
     def __init__(self, log_input=True, full=False, eps=1e-8):
-        self.log_input, self.full, self.eps = bool(log_input), bool(full), float(eps)
+        self.log_input = check_bool(self.name, "log_input", log_input)
+        self.full, self.eps = check_bool(self.name, "full", full), check_float(self.name, "eps", eps)
 
     def forward(self, ctx, input, target):  # noqa: A002 - MindSpore's argument name
         one = input.dtype.type

@@ -18,6 +18,7 @@ ignores how far the outliers are; SmoothL1 is MSE near the line and L1 beyond
 import numpy as np
 
 from .. import nn
+from .._engine.checks import check_float, check_int
 from .._engine.tensor import Tensor
 from ._widgets import WidgetPanel, ipywidgets, pre
 
@@ -25,10 +26,18 @@ COMPARED = ("L1Loss", "MSELoss", "SmoothL1Loss")
 
 
 def make_linear_data(num=160, outlier_fraction=0.1, shift=25.0, w=2.0, b=3.0, seed=7):
-    """``(x, y, is_outlier)``, float32 columns of shape ``(num, 1)``."""
+    """``(x, y, is_outlier)``, float32 columns of shape ``(num, 1)``.
+
+    >>> x, y, is_outlier = make_linear_data(num=10, outlier_fraction=0.2)
+    >>> x.shape, y.dtype, int(is_outlier.sum())
+    ((10, 1), dtype('float32'), 2)
+    """
+    name = "make_linear_data"
+    num = check_int(name, "num", num, minimum=1)
+    for arg, value in (("outlier_fraction", outlier_fraction), ("shift", shift), ("w", w), ("b", b)):
+        check_float(name, arg, value)
     if not 0.0 <= outlier_fraction <= 1.0:
-        raise ValueError(f"For 'make_linear_data', the 'outlier_fraction' must be in [0, 1], "
-                         f"but got {outlier_fraction!r}.")
+        raise ValueError(f"For '{name}', the 'outlier_fraction' must be in [0, 1], but got {outlier_fraction!r}.")
     rng = np.random.default_rng(seed)
     x = rng.uniform(-10.0, 10.0, size=(num, 1))
     y = x * w + b + rng.normal(0.0, 1.0, size=(num, 1))
@@ -53,6 +62,7 @@ def fit_line(loss, x, y, epochs=30, batch_size=16, learning_rate=0.002, momentum
 
 def compare_losses(outlier_fraction=0.1, shift=25.0, epochs=30, num=160, seed=7):
     """Fit the same data with L1Loss, MSELoss and SmoothL1Loss (reduction 'mean')."""
+    check_int("compare_losses", "epochs", epochs, minimum=1)
     x, y, is_outlier = make_linear_data(num, outlier_fraction, shift, seed=seed)
     fits = {}
     for name in COMPARED:

@@ -146,6 +146,9 @@ class MultiClassDiceLoss(LossBase):
         if logits.ndim < 2:
             raise ValueError(f"For '{name}', the '{logits_name}' must have at least 2 dimensions (N, C, ...), "
                              f"but got shape {logits.shape}.")
+        if logits.size == 0:
+            raise ValueError(f"For '{name}', the '{logits_name}' must not be empty (a Dice score needs pixels), "
+                             f"but got shape {logits.shape}.")
         if self.weights is not None and self.weights.shape[0] != labels.shape[1]:
             raise ValueError(f"For '{name}', the 'weights' must have one row per channel of '{labels_name}' "
                              f"({labels.shape[1]}), but got {self.weights.shape[0]} rows.")
