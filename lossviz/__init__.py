@@ -21,7 +21,8 @@ _LAZY = {"Model": ("train", "Model"), "save_checkpoint": ("checkpoint", "save_ch
          "load_checkpoint": ("checkpoint", "load_checkpoint"),
          "load_param_into_net": ("checkpoint", "load_param_into_net"),
          "dataset": ("dataset", None), "train": ("train", None),
-         "checkpoint": ("checkpoint", None)}
+         "checkpoint": ("checkpoint", None),
+         "check_loss": ("doctor", "check_loss")}
 
 
 def __getattr__(name):
