@@ -3,6 +3,7 @@
 Called as ``op(x, axis)``, where ``axis`` is an int, a tuple/list of ints, or
 nothing / ``()`` for all axes; ``keep_dims`` is set when the op is built.
 """
+import functools
 import math
 
 import numpy as np
@@ -13,6 +14,17 @@ from .primitive import Primitive, apply
 
 def normalize_axis(op_name, axis, ndim):
     """An int / tuple / list / () as a sorted tuple of non-negative axes."""
+    if type(axis) is tuple or type(axis) is int:        # NOTE: hashable: remembered (Python overhead per op)
+        return _normalized(op_name, axis, ndim)
+    return _normalize(op_name, axis, ndim)
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized(op_name, axis, ndim):
+    return _normalize(op_name, axis, ndim)
+
+
+def _normalize(op_name, axis, ndim):
     if axis is None or (isinstance(axis, (tuple, list)) and len(axis) == 0):
         return tuple(range(ndim))
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
@@ -46,11 +58,11 @@ class ReduceSum(_Reduce):
     """out = sum of x over ``axis``;  every summed element gets the gradient 1"""
 
     def forward(self, ctx, x, axes):
-        ctx.shape, ctx.kept_shape = x.shape, _kept_shape(x.shape, axes)
+        ctx.shape, ctx.axes = x.shape, axes
         return x.sum(axis=axes, keepdims=self.keep_dims)
 
     def backward(self, ctx, grad):
-        return broadcast(grad.reshape(ctx.kept_shape), ctx.shape)           # a view (see autograd)
+        return broadcast(grad.reshape(_kept_shape(ctx.shape, ctx.axes)), ctx.shape)   # a view (see autograd)
 
 
 class ReduceMean(_Reduce):
@@ -60,15 +72,17 @@ class ReduceMean(_Reduce):
     """
 
     def forward(self, ctx, x, axes):
-        ctx.shape, ctx.kept_shape = x.shape, _kept_shape(x.shape, axes)
-        ctx.count = math.prod(x.shape[a] for a in axes)
-        mean = x.sum(axis=axes, keepdims=self.keep_dims) / ctx.count  # as x.mean(), with less overhead
+        ctx.shape, ctx.axes = x.shape, axes
+        sum_ = x.sum(axis=axes, keepdims=self.keep_dims)
+        ctx.count = x.size // max(sum_.size, 1) if x.size else math.prod(x.shape[a] for a in axes)
+        mean = sum_ / ctx.count  # as x.mean(), with less overhead
         if x.dtype.kind in "iu":
             return np.trunc(mean).astype(x.dtype)
         return mean if mean.dtype == x.dtype else mean.astype(x.dtype)
 
     def backward(self, ctx, grad):
-        return broadcast(grad.reshape(ctx.kept_shape) / ctx.count, ctx.shape)   # a view (see autograd)
+        kept_shape = _kept_shape(ctx.shape, ctx.axes)
+        return broadcast(grad.reshape(kept_shape) / ctx.count, ctx.shape)       # a view (see autograd)
 
 
 class _ReduceExtreme(_Reduce):
