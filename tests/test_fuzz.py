@@ -33,7 +33,7 @@ from lossviz import Tensor
 from lossviz._engine.primitive import Primitive
 
 TRIED = collections.Counter()
-FUZZ = settings(max_examples=20, deadline=2000, derandomize=True,
+FUZZ = settings(max_examples=60, deadline=2000, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 DTYPES = [np.float32, np.float64, np.float16, np.int32, np.int64, np.bool_]
