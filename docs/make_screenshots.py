@@ -12,6 +12,9 @@ headless Chromium and saves, cropped to one cell's output:
   SmoothL1Loss chosen in the menu and ``beta`` moved to 1.5;
 * ``jupyterlab_live_curve.png``: notebook 04's ``LiveLossPlot`` cell after
   training: the final figure and, under it, the ``LossMonitor`` lines.
+* ``check_loss_report.png``: notebook 08's check cell for ``NaiveBCEWithLogits``
+  (BCE with logits written as ln(sigmoid(x))): the code and the loss doctor's
+  report under it, the two overflow failures with their hint.
 
 The notebooks in the repository are not touched (the server works on a copy).
 """
@@ -127,6 +130,17 @@ def shoot_live_curve(lab):
     return save(cell.locator(".jp-Cell-outputArea"), "jupyterlab_live_curve.png")
 
 
+def shoot_check_loss_report(lab):
+    """Notebook 08: the check cell of NaiveBCEWithLogits, its code and the report table under it."""
+    lab.open("08_write_your_own_loss.ipynb")
+    lab.run_all_and_wait()
+    cell = lab.cell("check_loss(NaiveBCEWithLogits()")
+    cell.scroll_into_view_if_needed()
+    wait_for_text(cell.locator(".jp-Cell-outputArea"), "hint: overflows at logit 100")
+    settle(lab)
+    return save(cell, "check_loss_report.png")
+
+
 def main():
     if not Path(CHROMIUM).exists():
         sys.exit(f"{CHROMIUM} not found: install it with `apt-get install -y chromium`")
@@ -138,7 +152,7 @@ def main():
         with lab_server, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             try:
-                for shoot in (shoot_reduction_toggle, shoot_loss_explorer, shoot_live_curve):
+                for shoot in (shoot_reduction_toggle, shoot_loss_explorer, shoot_live_curve, shoot_check_loss_report):
                     context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
                     context.set_default_timeout(60_000)
                     try:

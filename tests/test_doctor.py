@@ -795,7 +795,8 @@ def test_a_scalar_that_differs_is_not_called_a_constant_factor():
     assert re.fullmatch(r"\S+ instead of \S+ \(\S+ x the reference\); the 'none' row shows which elements\.",
                         mean.detail), mean.detail
     # a recognised factor on a scalar keeps its diagnosis
-    assert "an extra factor 1/2" in check_loss(MSEHalf(), reference=nn.MSELoss()).row("values vs MSELoss ('mean')").detail
+    half = check_loss(MSEHalf(), reference=nn.MSELoss())
+    assert "an extra factor 1/2" in half.row("values vs MSELoss ('mean')").detail
 
 
 class MSEHalf(nn.LossBase):
