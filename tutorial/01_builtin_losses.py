@@ -136,6 +136,7 @@ print(nn.CosineEmbeddingLoss(reduction='none')(x1, x2, pair_labels))
 # loss; the default reduction is `'none'`.
 
 # %%
+# differs-on-mindspore: MindSpore 2.x's BCELoss defaults to reduction='mean' (one number); the tutorial's is 'none'
 probabilities = Tensor(np.array([0.1, 0.2, 0.9], np.float32))
 targets = Tensor(np.array([0.0, 1.0, 1.0], np.float32))
 weight = Tensor(np.array([1.0, 2.0, 1.0], np.float32))
@@ -151,6 +152,7 @@ print(nn.BCELoss(weight=weight)(probabilities, targets))
 # activations (`inputs` below); `seed` fixes the sampler. Default `reduction='none'`.
 
 # %%
+# differs-on-mindspore: MindSpore draws the sampled classes with its own random generator, so they differ
 class_weights = Tensor(np.random.randn(10, 4).astype(np.float32))
 class_biases = Tensor(np.zeros(10, np.float32))
 class_labels = Tensor(np.array([0, 1, 2], np.int32))
@@ -161,12 +163,17 @@ print(sampled(class_weights, class_biases, class_labels, hidden))
 # %% [markdown]
 # ## Loss explorer
 #
-# Pick a loss and move its parameter: the left panel is the loss, the right one its
+# Pick a loss and move its parameters: the left panel is the loss, the right one its
 # gradient — the force with which one point pulls on the model. The x axis is the error
 # (regression losses), the true class's logit (cross-entropies, and BCE through a sigmoid)
 # or the cosine (CosineEmbeddingLoss). Things to try: SmoothL1's `beta` moves the corner
 # between the parabola and the straight lines; BCE's `weight` scales loss and gradient
 # alike; the cosine `margin` decides from which similarity on a label -1 pair is punished.
+#
+# The menu has all 29 built-in losses of `lossviz.nn`, not only the seven above, each with
+# a slider for every parameter that shapes its curve: Huber's `delta`, Focal's `gamma`,
+# CrossEntropy's `label_smoothing`, BCEWithLogits' `pos_weight`, the margins of the ranking
+# and embedding losses, the Gaussian NLL's `eps`... Notebook 06 goes through them one by one.
 #
 # Every curve is computed by lossviz itself: the loss with `reduction='none'`, the gradient
 # by back-propagation.
@@ -197,8 +204,47 @@ explorer.weight.value = 2.0
 print(explorer.text)
 
 # %% [markdown]
+# One of the other 22: `HuberLoss` is SmoothL1's twin without the division by `delta`, so
+# its straight lines have slope `delta` (the gradient is clipped at `±delta`):
+
+# %%
+explorer.loss.value = 'HuberLoss'
+explorer.delta.value = 0.5
+print(explorer.text)
+
+# %% [markdown]
 # Notice how the gradients differ: L1's is a constant ±1, MSE's grows with the error,
 # SmoothL1's is MSE's inside `±beta` and L1's outside; the cross-entropies' gradient is
 # `p - 1` for the true class, near 0 once the model is confidently right.
 #
 # Next: notebook 02 uses `nn.L1Loss` as the tutorial does and looks at the reductions.
+
+# %% [markdown]
+# ## Run it on MindSpore
+#
+# Every name above is MindSpore's. To run this notebook on real MindSpore
+# (`pip install -e ".[mindspore]"`: MindSpore 2.x for CPU, installed next to lossviz), change the
+# word `lossviz` to `mindspore` in two cells:
+#
+# | cell | here | on MindSpore |
+# |---|---|---|
+# | the first one | `import lossviz`, `lossviz.set_seed(1)` | `import mindspore`, `mindspore.set_seed(1)` |
+# | "Built-in loss functions" | `import lossviz.nn as nn`, `from lossviz import Tensor` | `import mindspore.nn as nn`, `from mindspore import Tensor` |
+#
+# Everything else stays as it is, and `L1Loss`, `MSELoss`, `SmoothL1Loss`,
+# `SoftmaxCrossEntropyWithLogits` and `CosineEmbeddingLoss` print the same numbers on MindSpore
+# (`tests/test_mindspore_parity.py` runs this notebook on both and compares them).
+#
+# Two cells print other numbers on MindSpore; their first line says why
+# (`# differs-on-mindspore: ...`):
+#
+# * **`nn.BCELoss`**: in MindSpore 2.x its default reduction is `'mean'`, so it prints one number
+#   per call (`0.6067197`, then `1.143199`), where the tutorial's default `'none'` prints one per
+#   element. Write `nn.BCELoss(reduction='none')` and both print the same.
+# * **`nn.SampledSoftmaxLoss`**: MindSpore samples the classes with its own random generator, so
+#   other classes are drawn and the losses differ (MindSpore 2.10 also warns that this loss is
+#   deprecated).
+#
+# The loss explorer is lossviz's teaching tool, and it comes along: keep
+# `from lossviz.viz import LossExplorer`. Give it a MindSpore loss class and it computes the curves
+# with MindSpore: `LossExplorer(loss=nn.SmoothL1Loss)` with `nn` being `mindspore.nn`.

@@ -8,7 +8,7 @@ matplotlib, ipywidgets and IPython only when a plot or widget is made
   (``callbacks=[LossMonitor(), LiveLossPlot()]``); its data is ``plot.history``.
 * ``ReductionToggle``: ``'mean'`` / ``'sum'`` / ``'none'`` on the tutorial's
   L1Loss example, with the gradient each one sends back.
-* ``LossExplorer``: the seven built-in losses and their gradients as curves.
+* ``LossExplorer``: every built-in loss (one-dimensional views, ``explorer.VIEWS``) and its gradient as curves.
 * ``OutlierComparison``: L1 vs MSE vs SmoothL1 on data with outliers.
 
 Every widget computes its text with a plain function (``reduction_text``,
