@@ -5,6 +5,8 @@
 * ``live_loss_curve.png`` and ``live_loss_multilabel.png``: the final frames of
   the live curves, as stored in the executed notebooks 04 and 05 (drawn there by
   ``lossviz.viz.LiveLossPlot``);
+* ``live_classification.png``: the final frame of notebook 07's live curve (``Model.fit``:
+  training and validation loss, accuracy and one recall line per class);
 * ``loss_explorer.png``: ``draw_explorer`` for SmoothL1Loss and CosineEmbeddingLoss;
 * ``outliers.png``: ``draw_comparison`` of L1/MSE/SmoothL1 with 10% outliers.
 """
@@ -33,6 +35,8 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "live_loss_curve.png").write_bytes(final_frame("04_training_with_a_loss.ipynb", "LiveLossPlot(title="))
     (OUT / "live_loss_multilabel.png").write_bytes(final_frame("05_multilabel_training.ipynb", "LiveLossPlot(title="))
+    (OUT / "live_classification.png").write_bytes(final_frame("07_classification.ipynb",
+                                                              'LiveLossPlot(title="CrossEntropyLoss"'))
     for name, curves in (("loss_explorer.png", loss_curves("SmoothL1Loss", beta=1.0)),
                          ("loss_explorer_cosine.png", loss_curves("CosineEmbeddingLoss", margin=0.5))):
         fig = draw_explorer(new_figure(figsize=(8.0, 2.9), dpi=80), curves)

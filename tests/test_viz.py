@@ -22,8 +22,9 @@ from lossviz import Model, Tensor  # noqa: E402
 from lossviz import dataset as ds  # noqa: E402
 from lossviz.train.callback import LossMonitor, LossRecorder  # noqa: E402
 from lossviz.tutorial_code import CustomWithLossCell, L1LossForMultiLabel  # noqa: E402
-from lossviz.viz import (LiveLossPlot, LossExplorer, LossHistory, NotebookRenderer, ReductionToggle,  # noqa: E402
-                         compare_losses, draw_history, explorer_text, loss_curves, new_figure, reduction_text)
+from lossviz.viz import (LOSSES, LiveLossPlot, LossExplorer, LossHistory, NotebookRenderer,  # noqa: E402
+                         ReductionToggle, compare_losses, draw_history, explorer_text, loss_curves, new_figure,
+                         reduction_text)
 from lossviz.viz.reduction import reduction_grad  # noqa: E402
 
 
@@ -227,16 +228,26 @@ def test_live_plot_per_label_needs_a_backbone():
     assert plot.history.labels == {} and len(plot.history) == 2
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(every_n_steps=0), "'every_n_steps' must be an int >= 1, but got 0"),
-    (dict(every_n_steps=2.5), "'every_n_steps' must be an int >= 1, but got 2.5"),
-    (dict(min_interval=-1), "'min_interval' must be a number >= 0, but got -1"),
-    (dict(draw_budget=0), "'draw_budget' must be in \\(0, 1\\], but got 0"),
-    (dict(smoothing=1.0), "'smoothing' must be in \\[0, 1\\), but got 1.0"),
-    (dict(per_label="yes"), "'per_label' must be None, True or False, but got 'yes'"),
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(every_n_steps=0), ValueError, "'every_n_steps' must be >= 1, but got 0"),
+    (dict(every_n_steps=2.5), TypeError, "'every_n_steps' must be an int, but got float"),
+    (dict(min_interval=-1), ValueError, "'min_interval' must be >= 0, but got -1"),
+    (dict(min_interval=float("nan")), ValueError, "'min_interval' must be a finite number, but got nan"),
+    (dict(draw_budget=0), ValueError, "'draw_budget' must be in \\(0, 1\\], but got 0"),
+    (dict(smoothing=1.0), ValueError, "'smoothing' must be in \\[0, 1\\), but got 1.0"),
+    (dict(per_label="yes"), ValueError, "'per_label' must be None, True or False, but got 'yes'"),
+    (dict(figsize=(-1, 2)), ValueError, "'figsize' must be two positive numbers, but got \\(-1, 2\\)"),
+    (dict(figsize=7), TypeError, "'figsize' must be a \\(width, height\\) pair in inches"),
+    (dict(dpi=0), ValueError, "'dpi' must be >= 1, but got 0"),
+    (dict(dpi=72.5), TypeError, "'dpi' must be an int"),
+    (dict(title=None), TypeError, "'title' must be a str"),
+    (dict(save_png=3), TypeError, "'save_png' must be a path, None or False"),
+    (dict(label_loss="l1"), TypeError, "'label_loss' must be callable"),
+    (dict(label_names="ab"), TypeError, "'label_names' must be a list of str"),
 ])
-def test_live_plot_rejects_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match="For 'LiveLossPlot', the " + message):
+def test_live_plot_rejects_bad_arguments(kwargs, error, message):
+    """Refused when made, not after training (issue 12: figsize=(-1, 2), dpi=0, min_interval=nan)."""
+    with pytest.raises(error, match="For 'LiveLossPlot', the " + message):
         LiveLossPlot(**kwargs)
 
 
@@ -392,15 +403,14 @@ def test_explorer_cosine_curves_match_their_formulas():
 
 def test_explorer_text_and_widget(capsys):
     explorer = LossExplorer()
-    assert explorer.loss.options == ("L1Loss", "MSELoss", "SmoothL1Loss", "BCELoss",
-                                     "SoftmaxCrossEntropyWithLogits", "SampledSoftmaxLoss", "CosineEmbeddingLoss")
-    assert not explorer.beta.disabled and explorer.margin.disabled and explorer.weight.disabled
+    assert explorer.loss.options == LOSSES and len(LOSSES) == 29  # every loss of lossviz.nn (more in test_explorer)
+    assert [c.description for c in explorer.controls.children] == ["beta"]
     explorer.beta.value = 2.0
     assert explorer.text == explorer_text(loss_curves("SmoothL1Loss", beta=2.0))
     assert explorer.text.splitlines()[0].startswith("nn.SmoothL1Loss(beta=2): loss and gradient")
     first_png = explorer.image.value
     explorer.loss.value = "CosineEmbeddingLoss"
-    assert explorer.beta.disabled and not explorer.margin.disabled
+    assert [c.description for c in explorer.controls.children] == ["margin"]
     assert explorer.image.value != first_png and png_size(explorer.image.value) == (640, 232)
     assert capsys.readouterr().out == ""
 

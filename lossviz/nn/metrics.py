@@ -1,4 +1,4 @@
-"""Metrics for ``Model.eval``: ``MAE``, ``MSE``, ``Loss``, ``Accuracy``.
+"""Metrics for ``Model.eval``: ``MAE``, ``MSE``, ``Loss``, ``Accuracy``, ``Recall``.
 
 A metric accumulates over batches: ``clear()``, then ``update(...)`` once per
 batch, then ``eval()``. ``Model(net, loss, opt, metrics={'mae', 'loss'})``
@@ -11,7 +11,7 @@ import numpy as np
 
 from .._engine.tensor import Tensor
 
-__all__ = ["Metric", "MAE", "MSE", "Loss", "Accuracy", "get_metric_fn", "names"]
+__all__ = ["Metric", "MAE", "MSE", "Loss", "Accuracy", "Recall", "get_metric_fn", "names"]
 
 
 def _array(cls, x):
@@ -112,7 +112,7 @@ class Accuracy(Metric):
     """correct predictions / samples.
 
     ``'classification'``: ``y_pred`` is ``(N, C)`` scores; ``y`` is ``(N,)``
-    class indices or ``(N, C)`` one-hot. ``'multilabel'``: ``y_pred`` is
+    or ``(N, 1)`` class indices, or ``(N, C)`` one-hot. ``'multilabel'``: ``y_pred`` is
     rounded to 0/1 and a sample counts when all its labels match.
     """
 
@@ -132,7 +132,7 @@ class Accuracy(Metric):
         if self.eval_type == "classification":
             if y_pred.ndim != 2:
                 raise ValueError(f"For 'Accuracy', 'y_pred' must be (N, C) scores, but got shape {y_pred.shape}.")
-            if y.ndim == y_pred.ndim:
+            if y.shape == y_pred.shape:  # one-hot; (N, 1) class indices are indices
                 y = y.argmax(axis=1)
             y = y.reshape(-1)
             if y.shape[0] != y_pred.shape[0]:
@@ -152,7 +152,68 @@ class Accuracy(Metric):
         return self._correct_num / self._total_num
 
 
-_BY_NAME = {"mae": MAE, "mse": MSE, "loss": Loss, "accuracy": Accuracy, "acc": Accuracy}
+class Recall(Metric):
+    """The recall of each class: of the samples of class k, the share predicted as k.
+
+    ``y_pred`` is ``(N, C)`` scores (the argmax is the prediction); ``y`` is
+    ``(N,)`` class indices or ``(N, C)`` one-hot. ``eval()`` returns one recall
+    per class, as a numpy array (a class never seen gives 0); ``eval(average=True)``
+    their mean. A live plot draws one line per class from it.
+
+    >>> recall = Recall()
+    >>> recall.update(np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), np.array([0, 1, 1]))
+    >>> recall.eval()
+    array([1. , 0.5])
+    >>> float(recall.eval(average=True))
+    0.75
+    """
+
+    def __init__(self, eval_type="classification"):
+        if eval_type != "classification":
+            raise ValueError(f"For 'Recall', the 'eval_type' must be 'classification' (lossviz does not offer "
+                             f"'multilabel'), but got {eval_type!r}.")
+        self.eval_type = eval_type
+        super().__init__()
+
+    def clear(self):
+        self._true_positives, self._actual_positives = None, None
+
+    def update(self, *inputs):
+        self._check_inputs(inputs, 2)
+        y_pred, y = _array("Recall", inputs[0]), _array("Recall", inputs[1])
+        if y_pred.ndim != 2:
+            raise ValueError(f"For 'Recall', 'y_pred' must be (N, C) scores, but got shape {y_pred.shape}.")
+        classes = y_pred.shape[1]
+        if self._actual_positives is not None and classes != self._actual_positives.shape[0]:
+            raise ValueError(f"For 'Recall', the number of classes changed from {self._actual_positives.shape[0]} "
+                             f"to {classes} between two updates.")
+        if y.ndim == 2 and y.shape == y_pred.shape:
+            y = y.argmax(axis=1)
+        y = y.reshape(-1).astype(np.int64)
+        if y.shape[0] != y_pred.shape[0]:
+            raise ValueError(f"For 'Recall', 'y' must have {y_pred.shape[0]} samples, but got {y.shape[0]}.")
+        if y.size and (y.min() < 0 or y.max() >= classes):
+            raise ValueError(f"For 'Recall', the class indices in 'y' must be in [0, {classes}), "
+                             f"but got {y.min()}..{y.max()}.")
+        hit = y_pred.argmax(axis=1) == y
+        actual = np.bincount(y, minlength=classes).astype(np.float64)
+        true = np.bincount(y[hit], minlength=classes).astype(np.float64)
+        if self._actual_positives is None:
+            self._true_positives, self._actual_positives = true, actual
+        else:
+            self._true_positives += true
+            self._actual_positives += actual
+
+    def eval(self, average=False):
+        if self._actual_positives is None:
+            raise self._empty()
+        if not isinstance(average, bool):
+            raise TypeError(f"For 'Recall', the 'average' must be a bool, but got {type(average).__name__}.")
+        recall = self._true_positives / np.maximum(self._actual_positives, 1.0)
+        return recall.mean() if average else recall
+
+
+_BY_NAME = {"mae": MAE, "mse": MSE, "loss": Loss, "accuracy": Accuracy, "acc": Accuracy, "recall": Recall}
 
 
 def names():
@@ -161,7 +222,7 @@ def names():
 
 
 def get_metric_fn(name, *args, **kwargs):
-    """The metric called ``name`` (``'mae'``, ``'mse'``, ``'loss'``, ``'accuracy'`` / ``'acc'``)."""
+    """The metric called ``name`` (``'mae'``, ``'mse'``, ``'loss'``, ``'accuracy'`` / ``'acc'``, ``'recall'``)."""
     if name not in _BY_NAME:
         raise KeyError(f"For 'get_metric_fn', the metric name must be one of {names()}, but got '{name}'.")
     return _BY_NAME[name](*args, **kwargs)

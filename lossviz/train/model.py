@@ -10,7 +10,11 @@
 * network + loss_fn -> ``WithLossCell`` (forward only, no update);
 * network alone -> the network, called with all columns (forward only).
 
-``train`` only runs the loop and emits events to the callbacks.
+``train`` only runs the loop and emits events to the callbacks. ``fit`` is
+``train`` with ``eval`` on a validation set at the end of every epoch (or of the
+epochs ``valid_frequency`` names), as MindSpore 2.x's ``Model.fit``: the
+callbacks get ``on_eval_begin`` ... ``on_eval_end`` in between, with the results in
+``cb_params.metrics`` (also read in ``on_train_epoch_end``).
 """
 import inspect
 
@@ -18,7 +22,7 @@ from .._engine.autograd import no_grad
 from ..nn.cell import Cell
 from ..nn.metrics import Loss, Metric, get_metric_fn
 from ..nn.wrappers import TrainOneStepCell, WithEvalCell, WithLossCell
-from .callback import Callback, CallbackParam, RunContext, bound_hooks
+from .callback import Callback, CallbackParam, LossMonitor, LossRecorder, RunContext, bound_hooks
 
 __all__ = ["Model"]
 
@@ -91,20 +95,71 @@ class Model:
         ``dataset_sink_mode`` is accepted for compatibility and changes
         nothing (lossviz runs on the host, as MindSpore on CPU).
         """
+        self._train("Model.train", epoch, train_dataset, callbacks, dataset_sink_mode, initial_epoch)
+
+    def fit(self, epoch, train_dataset, valid_dataset=None, valid_frequency=1, callbacks=None,
+            dataset_sink_mode=False, valid_dataset_sink_mode=False, sink_size=-1, initial_epoch=0):
+        """``train``, plus ``eval(valid_dataset)`` after every ``valid_frequency``-th epoch; returns None.
+
+        ``valid_frequency`` is an int (every n-th epoch) or a list of epoch
+        numbers. The evaluation runs after the epoch's last step and before
+        ``on_train_epoch_end``; the callbacks (except ``LossMonitor`` and
+        ``LossRecorder`` themselves, as MindSpore leaves out its own) get the ``on_eval_*``
+        hooks, and ``cb_params.metrics`` holds the results until the epoch ends.
+
+        >>> import numpy as np
+        >>> import lossviz
+        >>> from lossviz import dataset as ds, nn
+        >>> from lossviz.train.callback import Callback
+        >>> class Show(Callback):
+        ...     def on_eval_end(self, run_context):
+        ...         cb_params = run_context.original_args()
+        ...         print(cb_params.cur_epoch_num, sorted(cb_params.metrics))
+        >>> lossviz.set_seed(1)
+        >>> pairs = [(np.array([x], np.float32), np.array([2 * x + 3], np.float32)) for x in range(8)]
+        >>> data = ds.GeneratorDataset(pairs, column_names=["data", "label"], shuffle=False).batch(4)
+        >>> net = nn.Dense(1, 1)
+        >>> model = Model(net, nn.L1Loss(), nn.Momentum(net.trainable_params(), 0.005, 0.9), metrics={"mae", "loss"})
+        >>> model.fit(2, data, valid_dataset=data, callbacks=[Show()])
+        1 ['loss', 'mae']
+        2 ['loss', 'mae']
+        """
+        where = "Model.fit"
+        if valid_dataset is not None:
+            _check_dataset(where, "valid_dataset", valid_dataset)
+            if not self._metric_fns:
+                raise ValueError("For 'Model.fit', a 'valid_dataset' needs metrics: build the model with "
+                                 "Model(net, loss, opt, metrics={'accuracy', 'loss'}) for example.")
+        if isinstance(valid_frequency, bool) or not isinstance(valid_frequency, (int, list)):
+            raise TypeError(f"For 'Model.fit', the 'valid_frequency' must be an int or a list of epoch numbers, "
+                            f"but got {type(valid_frequency).__name__}.")
+        if isinstance(valid_frequency, int) and valid_frequency < 1:
+            raise ValueError(f"For 'Model.fit', the 'valid_frequency' must be >= 1, but got {valid_frequency}.")
+        if isinstance(valid_frequency, list) and not all(isinstance(e, int) and not isinstance(e, bool)
+                                                         for e in valid_frequency):
+            raise TypeError(f"For 'Model.fit', the 'valid_frequency' list must hold epoch numbers (ints), "
+                            f"but got {valid_frequency!r}.")
+        if not isinstance(valid_dataset_sink_mode, bool):
+            raise TypeError(f"For 'Model.fit', the 'valid_dataset_sink_mode' must be a bool, "
+                            f"but got {type(valid_dataset_sink_mode).__name__}.")
+        valid = None if valid_dataset is None else (valid_dataset, valid_frequency)
+        self._train(where, epoch, train_dataset, callbacks, dataset_sink_mode, initial_epoch, valid)
+
+    def _train(self, where, epoch, train_dataset, callbacks, dataset_sink_mode, initial_epoch, valid=None):
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch <= 0:
-            raise ValueError(f"For 'Model.train', the 'epoch' must be a positive int, but got {epoch!r}.")
+            raise ValueError(f"For '{where}', the 'epoch' must be a positive int, but got {epoch!r}.")
         if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) or not 0 <= initial_epoch < epoch:
-            raise ValueError(f"For 'Model.train', the 'initial_epoch' must be an int in [0, epoch), "
+            raise ValueError(f"For '{where}', the 'initial_epoch' must be an int in [0, epoch), "
                              f"but got {initial_epoch!r}.")
         if not isinstance(dataset_sink_mode, bool):
-            raise TypeError(f"For 'Model.train', the 'dataset_sink_mode' must be a bool, "
+            raise TypeError(f"For '{where}', the 'dataset_sink_mode' must be a bool, "
                             f"but got {type(dataset_sink_mode).__name__}.")
-        _check_dataset("Model.train", "train_dataset", train_dataset)
+        _check_dataset(where, "train_dataset", train_dataset)
         callbacks = _callbacks(callbacks)
         check_columns = self._column_check(train_dataset)
         batch_num = train_dataset.get_dataset_size()
         if batch_num == 0:
-            raise ValueError("For 'Model.train', the 'train_dataset' has no batches: its source is empty, or "
+            raise ValueError(f"For '{where}', the 'train_dataset' has no batches: its source is empty, or "
                              "batch(drop_remainder=True) dropped every row.")
 
         cb_params = CallbackParam(
@@ -139,8 +194,13 @@ class Model:
                     hook(run_context)
                 if run_context._stop_requested:
                     break
+            if valid is not None and _should_eval(e, valid[1]):
+                self._eval_in_fit(valid[0], callbacks, cb_params)
+                train_network.set_train(True)
             for hook in hooks["on_train_epoch_end"]:
                 hook(run_context)
+            cb_params.pop("metrics", None)
+            cb_params.pop("eval_results", None)
             if run_context._stop_requested:
                 break
         for hook in hooks["on_train_end"]:
@@ -182,13 +242,29 @@ class Model:
                              "Model(net, loss, opt, metrics={'mae', 'loss'}) for example.")
         _check_dataset("Model.eval", "valid_dataset", valid_dataset)
         callbacks = _callbacks(callbacks)
+        cb_params = CallbackParam(batch_num=valid_dataset.get_dataset_size(), cur_step_num=0, cur_epoch_num=1,
+                                  epoch_num=1, dataset_sink_mode=dataset_sink_mode, mode="eval",
+                                  network=self._eval_network, valid_dataset=valid_dataset, list_callback=callbacks,
+                                  metrics=None)
+        return self._eval_process(valid_dataset, callbacks, cb_params)
+
+    def _eval_in_fit(self, valid_dataset, callbacks, cb_params):
+        """``fit``'s evaluation: the training's cb_params, in 'eval' mode for the time of it (as MindSpore)."""
+        # MindSpore leaves its own callbacks (LossMonitor...) out of the evaluation, by class name, except
+        # TimeMonitor; subclasses with names of their own (a LossRecorder's) take part.
+        callbacks = [cb for cb in callbacks if type(cb) not in (LossMonitor, LossRecorder)]
+        saved = {key: cb_params.get(key) for key in ("mode", "cur_step_num", "batch_num", "net_outputs")}
+        cb_params.update(eval_network=self._eval_network, valid_dataset=valid_dataset, mode="eval", cur_step_num=0,
+                         batch_num=valid_dataset.get_dataset_size())
+        self._eval_process(valid_dataset, callbacks, cb_params, add_eval_loss=True)
+        cb_params.update(saved)
+
+    def _eval_process(self, valid_dataset, callbacks, cb_params, add_eval_loss=False):
         network, indexes = self._eval_network, self._eval_indexes
         network.set_train(False)
         for metric in self._metric_fns.values():
             metric.clear()
-        cb_params = CallbackParam(batch_num=valid_dataset.get_dataset_size(), cur_step_num=0, cur_epoch_num=1,
-                                  epoch_num=1, dataset_sink_mode=dataset_sink_mode, mode="eval", network=network,
-                                  valid_dataset=valid_dataset, list_callback=callbacks, metrics=None)
+        eval_loss = Loss() if add_eval_loss and indexes is not None else None
         run_context = RunContext(cb_params)
         hooks = bound_hooks(callbacks, "eval")
         for hook in hooks["on_eval_begin"] + hooks["on_eval_epoch_begin"]:
@@ -196,6 +272,7 @@ class Model:
         with no_grad():
             for batch in valid_dataset._tensor_rows():
                 cb_params["cur_step_num"] += 1
+                cb_params["eval_dataset_element"] = batch
                 for hook in hooks["on_eval_step_begin"]:
                     hook(run_context)
                 outputs = network(*batch)
@@ -208,10 +285,14 @@ class Model:
                         metric.update(outputs[indexes[0]])
                     else:
                         metric.update(outputs[indexes[1]], outputs[indexes[2]])
+                if eval_loss is not None:
+                    eval_loss.update(outputs[indexes[0]])
                 for hook in hooks["on_eval_step_end"]:
                     hook(run_context)
         results = {name: metric.eval() for name, metric in self._metric_fns.items()}
         cb_params["metrics"] = results
+        if eval_loss is not None:
+            cb_params["eval_results"] = dict(results, eval_loss=eval_loss.eval())
         for hook in hooks["on_eval_epoch_end"] + hooks["on_eval_end"]:
             hook(run_context)
         return results
@@ -227,6 +308,11 @@ def _check_dataset(where, name, dataset):
     if not hasattr(dataset, "_tensor_rows") or not hasattr(dataset, "get_dataset_size"):
         raise TypeError(f"For '{where}', the '{name}' must be a lossviz dataset (lossviz.dataset.GeneratorDataset"
                         f"(...).batch(...)), but got {type(dataset).__name__}.")
+
+
+def _should_eval(epoch, valid_frequency):
+    """MindSpore's rule: every n-th epoch for an int, the listed epochs for a list."""
+    return epoch % valid_frequency == 0 if isinstance(valid_frequency, int) else epoch in valid_frequency
 
 
 def _callbacks(callbacks):

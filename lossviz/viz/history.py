@@ -5,6 +5,10 @@ pairs; ``epochs``: ``(epoch, mean loss)``) with what only a plot needs:
 
 * ``labels``: ``{name: [(step, value), ...]}``, one series per label when the
   live plot splits a multi-label loss;
+* ``valid``: ``{name: [(step, value), ...]}``, the results of each evaluation
+  on the validation set (``Model.fit`` / ``Model.eval``), at the training step
+  it followed: one series per scalar metric (``'loss'``, ``'accuracy'``) and one
+  per class for a per-class metric (``Recall`` gives ``'recall[0]'``, ...);
 * ``total_steps``: the length of the run when known, for the title;
 * ``smoothed()``: the moving average drawn over the raw curve.
 
@@ -12,7 +16,36 @@ Tests assert on a history; the picture is only a view of it.
 """
 import math
 
+import numpy as np
+
 from ..train.callback import LossRecorder
+
+
+def metric_series(metrics, class_names=None):
+    """``{series name: float}`` from what ``Model.eval`` returns.
+
+    A number stays one series; a 1-D array (one value per class, such as
+    ``Recall``'s) becomes one series per entry, named ``'name[class]'``;
+    anything else (a matrix, text) is left out.
+
+    >>> metric_series({"loss": 0.5, "recall": np.array([1.0, 0.25])}, class_names=["cat", "dog"])
+    {'loss': 0.5, 'recall[cat]': 1.0, 'recall[dog]': 0.25}
+    >>> metric_series({"recall": [0.5, 0.75, 1.0]})
+    {'recall[0]': 0.5, 'recall[1]': 0.75, 'recall[2]': 1.0}
+    """
+    series = {}
+    for name, value in metrics.items():
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+        if array.ndim == 0:
+            series[str(name)] = float(array)
+        elif array.ndim == 1:
+            for k, v in enumerate(array):
+                label = class_names[k] if class_names is not None and k < len(class_names) else str(k)
+                series[f"{name}[{label}]"] = float(v)
+    return series
 
 
 class LossHistory(LossRecorder):
@@ -29,6 +62,7 @@ class LossHistory(LossRecorder):
     def reset(self):
         super().reset()
         self.labels = {}
+        self.valid = {}
         self.total_steps = None  # epochs * batches when known, for the title
 
     def add(self, step, loss, labels=None):
@@ -36,6 +70,23 @@ class LossHistory(LossRecorder):
         super().add(step, loss)
         for name, value in (labels or {}).items():
             self.labels.setdefault(name, []).append((int(step), float(value)))
+
+    def add_eval(self, step, metrics, class_names=None):
+        """Record one evaluation's ``metrics`` (``{name: number or per-class array}``) at ``step``.
+
+        >>> h = LossHistory()
+        >>> h.add_eval(10, {"loss": 0.9, "accuracy": 0.5, "recall": [0.75, 0.0]})
+        >>> h.valid
+        {'loss': [(10, 0.9)], 'accuracy': [(10, 0.5)], 'recall[0]': [(10, 0.75)], 'recall[1]': [(10, 0.0)]}
+        """
+        for name, value in metric_series(metrics, class_names).items():
+            self.valid.setdefault(name, []).append((int(step), value))
+
+    def on_eval_end(self, run_context):
+        """As a callback of ``Model.fit`` (or ``model.eval(..., callbacks=[history])``): record ``cb_params.metrics``."""
+        metrics = run_context.original_args().get("metrics")
+        if isinstance(metrics, dict):
+            self.add_eval(self.steps[-1][0] if self.steps else 0, metrics)
 
     def values(self, name=None):
         """The loss values of the total (``name=None``) or of one label."""
@@ -67,4 +118,5 @@ class LossHistory(LossRecorder):
 
     def __repr__(self):
         labels = f", labels={sorted(self.labels)}" if self.labels else ""
-        return f"LossHistory(steps={len(self.steps)}, epochs={len(self.epochs)}{labels})"
+        valid = f", valid={list(self.valid)}" if self.valid else ""
+        return f"LossHistory(steps={len(self.steps)}, epochs={len(self.epochs)}{labels}{valid})"

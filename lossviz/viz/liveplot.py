@@ -23,6 +23,23 @@ the batch and the backbone (``network._backbone``, or ``backbone=``), with no
 graph recorded and without touching the loss cell:
 ``label_loss(backbone(data), label_k)``, by default ``mean(|pred - label_k|)``.
 It is measured before the step's update, like the total the step returns.
+
+Classification: validation results per epoch. ``Model.fit`` (MindSpore 2.x's
+``Model.train`` with a validation set) evaluates the model at the end of
+every epoch and calls the callbacks' ``on_eval_end``; the plot records
+``cb_params.metrics`` there, whatever the metrics and whatever the loss::
+
+    model = Model(net, nn.CrossEntropyLoss(), opt,
+                  metrics={"loss": nn.Loss(), "accuracy": nn.Accuracy(), "recall": nn.Recall()})
+    model.fit(20, ds_train, valid_dataset=ds_valid, callbacks=[LiveLossPlot(class_names=names)])
+
+The figure then has a second panel: the validation loss joins the training
+loss on the left, and on the right each single-number metric is one line
+(accuracy) and a per-class metric (``Recall``, or your own ``nn.Metric``
+returning one value per class or per label) one line per class. The same
+callback passed to ``model.eval(ds_valid, callbacks=[live])`` records one more
+point. Nothing here calls the model itself, so the MindSpore twin
+(:mod:`lossviz.viz.mindspore`) gets the same lines from MindSpore's ``Model.fit``.
 """
 import os
 import re
@@ -34,9 +51,22 @@ import numpy as np
 
 from .._engine.autograd import no_grad
 from ..train.callback import Callback, step_loss
+from .._engine.checks import check_float, check_int
 from ._env import in_notebook
 from .history import LossHistory
 from .render import NotebookRenderer, NullRenderer, PngFileRenderer
+
+
+def check_figure_size(name, figsize, dpi):
+    """A figure size in inches (two positive finite numbers) and a positive int dpi."""
+    if not isinstance(figsize, (tuple, list)) or len(figsize) != 2:
+        raise TypeError(f"For '{name}', the 'figsize' must be a (width, height) pair in inches, but got {figsize!r}.")
+    width, height = (check_float(name, "figsize", v) for v in figsize)
+    if width <= 0 or height <= 0:
+        raise ValueError(f"For '{name}', the 'figsize' must be two positive numbers, but got {figsize!r}.")
+    if check_int(name, "dpi", dpi, minimum=1) > 1000:
+        raise ValueError(f"For '{name}', the 'dpi' must be at most 1000, but got {dpi}.")
+    return (width, height)
 
 
 def mean_absolute_error(pred, label):
@@ -59,31 +89,56 @@ class LiveLossPlot(Callback):
         label_loss (callable): ``label_loss(pred, label) -> float`` per label;
             default ``mean(|pred - label|)``.
         label_names (list[str]): names of the label lines; default ``label1``, ``label2``...
+        class_names (list[str]): names of the classes in per-class validation
+            lines (``recall[cat]``); default the class index (``recall[0]``).
         title (str): figure title. Default ``'training loss'``.
         save_png (str, False or None): where a terminal run saves the final
             figure; None means a file in the temp folder, False means nowhere.
         renderer: draw through this object instead of choosing one (tests, benchmarks).
 
-    After training, ``plot.history`` holds every recorded value.
+    After training, ``plot.history`` holds every recorded value (``history.valid``:
+    the validation results).
     """
 
     def __init__(self, every_n_steps=20, min_interval=0.1, draw_budget=0.25, smoothing=0.9, per_label=None,
                  backbone=None, label_loss=None, label_names=None, title="training loss", figsize=(7.5, 2.8),
-                 dpi=80, save_png=None, renderer=None):
-        if isinstance(every_n_steps, bool) or not isinstance(every_n_steps, int) or every_n_steps < 1:
-            raise ValueError(f"For 'LiveLossPlot', the 'every_n_steps' must be an int >= 1, but got {every_n_steps!r}.")
-        if not isinstance(min_interval, (int, float)) or min_interval < 0:
-            raise ValueError(f"For 'LiveLossPlot', the 'min_interval' must be a number >= 0, but got {min_interval!r}.")
-        if not isinstance(draw_budget, (int, float)) or not 0 < draw_budget <= 1:
-            raise ValueError(f"For 'LiveLossPlot', the 'draw_budget' must be in (0, 1], but got {draw_budget!r}.")
-        if not isinstance(smoothing, (int, float)) or not 0 <= smoothing < 1:
-            raise ValueError(f"For 'LiveLossPlot', the 'smoothing' must be in [0, 1), but got {smoothing!r}.")
+                 dpi=80, save_png=None, renderer=None, class_names=None):
+        name = "LiveLossPlot"
+        every_n_steps = check_int(name, "every_n_steps", every_n_steps, minimum=1)
+        min_interval = check_float(name, "min_interval", min_interval)
+        draw_budget = check_float(name, "draw_budget", draw_budget)
+        smoothing = check_float(name, "smoothing", smoothing)
+        if min_interval < 0:
+            raise ValueError(f"For '{name}', the 'min_interval' must be >= 0, but got {min_interval}.")
+        if not 0 < draw_budget <= 1:
+            raise ValueError(f"For '{name}', the 'draw_budget' must be in (0, 1], but got {draw_budget}.")
+        if not 0 <= smoothing < 1:
+            raise ValueError(f"For '{name}', the 'smoothing' must be in [0, 1), but got {smoothing}.")
         if per_label not in (None, True, False):
-            raise ValueError(f"For 'LiveLossPlot', the 'per_label' must be None, True or False, but got {per_label!r}.")
+            raise ValueError(f"For '{name}', the 'per_label' must be None, True or False, but got {per_label!r}.")
+        figsize = check_figure_size(name, figsize, dpi)
+        if not isinstance(title, str):
+            raise TypeError(f"For '{name}', the 'title' must be a str, but got {type(title).__name__}.")
+        if save_png not in (None, False) and not isinstance(save_png, (str, os.PathLike)):
+            raise TypeError(f"For '{name}', the 'save_png' must be a path, None or False, but got {save_png!r}.")
+        if label_loss is not None and not callable(label_loss):
+            raise TypeError(f"For '{name}', the 'label_loss' must be callable, but got {type(label_loss).__name__}.")
+        if label_names is not None and (isinstance(label_names, str)
+                                        or not all(isinstance(n, str) for n in label_names)):
+            raise TypeError(f"For '{name}', the 'label_names' must be a list of str, but got {label_names!r}.")
+        if class_names is not None:
+            if isinstance(class_names, str) or not isinstance(class_names, (list, tuple)) \
+                    or not all(isinstance(n, str) for n in class_names):
+                raise TypeError(f"For '{name}', the 'class_names' must be a list of str, but got {class_names!r}.")
+            if len(set(class_names)) != len(class_names):
+                raise ValueError(f"For '{name}', the 'class_names' must be different from each other, "
+                                 f"but got {list(class_names)!r}.")
+            class_names = list(class_names)
         self.every_n_steps, self.min_interval, self.smoothing = every_n_steps, float(min_interval), smoothing
         self.draw_budget = float(draw_budget)
         self.per_label, self.backbone, self.label_names = per_label, backbone, label_names
         self.label_loss = label_loss or mean_absolute_error
+        self.class_names = class_names
         self.title, self.figsize, self.dpi, self.save_png = title, figsize, dpi, save_png
         self.renderer = renderer
         self.history = LossHistory()
@@ -155,19 +210,31 @@ class LiveLossPlot(Callback):
         self.history.add(step, step_loss(cb_params), self._pending_labels)
         self._pending_labels = None
         now = time.perf_counter()
-        # NOTE: a draw that cost c seconds is followed by c*(1-budget)/budget of training.
-        gap = max(self.min_interval, self._draw_cost * (1.0 - self.draw_budget) / self.draw_budget)
-        if step - self._drawn_step >= self.every_n_steps and now - self._last_draw >= gap:
+        if step - self._drawn_step >= self.every_n_steps and now - self._last_draw >= self._gap():
             self._drawn_step = step
             self._draw(self.renderer.send)
 
     def on_train_epoch_end(self, run_context):
         self.history.end_epoch(run_context.original_args().get("cur_epoch_num"))
 
+    def on_eval_end(self, run_context):
+        """One validation point per metric (per class for per-class metrics), at the last training step."""
+        metrics = run_context.original_args().get("metrics")
+        if not isinstance(metrics, dict):
+            return
+        step = self.history.last[0] if self.history.steps else 0
+        self.history.add_eval(step, metrics, self.class_names)
+        if hasattr(self, "_last_draw") and time.perf_counter() - self._last_draw >= self._gap():
+            self._draw(self.renderer.send)
+
     def on_train_end(self, run_context):
         self._draw(self.renderer.close)
         if isinstance(self.renderer, PngFileRenderer) and self.save_png is None:
             print(f"LiveLossPlot: final figure saved to {self.renderer.path}", file=sys.stderr)
+
+    def _gap(self):
+        # NOTE: a draw that cost c seconds is followed by c*(1-budget)/budget of training.
+        return max(self.min_interval, self._draw_cost * (1.0 - self.draw_budget) / self.draw_budget)
 
     def _draw(self, method):
         start = time.perf_counter()

@@ -37,6 +37,11 @@ def figure_png(fig):
     return buf.getvalue()
 
 
+def is_loss_series(name):
+    """A validation series drawn with the training loss (its name says loss) rather than with the rates."""
+    return "loss" in name.lower()
+
+
 def draw_history(fig, history, smoothing=0.9, title="training loss", max_points=2000):
     """Draw the loss curve(s) of ``history`` into ``fig`` (cleared first).
 
@@ -44,9 +49,21 @@ def draw_history(fig, history, smoothing=0.9, title="training loss", max_points=
     smoothed line each, so the total can be read as their combination. Long
     runs are drawn with every k-th point only (at most ``max_points`` per line:
     a few hundred pixels cannot show more, and drawing stays fast).
+
+    Once the history has validation results (``history.valid``), the figure
+    has two panels: on the left the validation loss joins the training loss
+    (dots, one per evaluation); on the right the other metrics, a bold line
+    for each single number (accuracy) and a thin line per class for per-class
+    metrics (``recall[0]``, ...).
     """
     fig.clf()
-    ax = fig.add_subplot(1, 1, 1)
+    if history.valid:
+        ax = fig.add_subplot(1, 2, 1)
+        _draw_metrics(fig.add_subplot(1, 2, 2), history)
+        left = 0.07
+    else:
+        ax = fig.add_subplot(1, 1, 1)
+        left = 0.08
     steps = history.step_numbers()
     if steps:
         every = -(-len(steps) // max_points)  # ceil
@@ -57,6 +74,9 @@ def draw_history(fig, history, smoothing=0.9, title="training loss", max_points=
         for k, name in enumerate(sorted(history.labels)):
             ax.plot(history.step_numbers(name)[::every], history.smoothed(smoothing, name)[::every],
                     color=_COLORS[(k + 1) % len(_COLORS)], lw=1.5, ls="--", label=f"{name} (smoothed)")
+        for name in [n for n in history.valid if is_loss_series(n)]:
+            ax.plot([s for s, _ in history.valid[name]], [v for _, v in history.valid[name]], color="black",
+                    lw=1.2, marker="o", ms=3, label=f"validation {name}")
         ax.legend(loc="upper right", fontsize=8, frameon=False)
         step, loss = history.last
         total = f"/{history.total_steps}" if history.total_steps else ""
@@ -65,12 +85,43 @@ def draw_history(fig, history, smoothing=0.9, title="training loss", max_points=
         ax.set_xlim(0, max(history.total_steps or 0, steps[-1], 1))
     else:
         ax.set_title(f"{title}: waiting for the first step", fontsize=10)
+    _style(ax, "loss")
+    fig.subplots_adjust(left=left, right=0.97 if history.valid else 0.95, bottom=0.17, top=0.88,
+                        wspace=0.25)  # room for the last x tick label
+    return fig
+
+
+def _style(ax, ylabel):
     ax.set_xlabel("step", fontsize=9)
-    ax.set_ylabel("loss", fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.08, right=0.95, bottom=0.17, top=0.88)  # room for the last x tick label
-    return fig
+
+
+def _draw_metrics(ax, history):
+    """The right panel: every validation series that is not a loss, against the step."""
+    names = [n for n in history.valid if not is_loss_series(n)]
+    per_class = [n for n in names if n.endswith("]")]
+    shown = []
+    for name in names:
+        steps, values = [s for s, _ in history.valid[name]], [v for _, v in history.valid[name]]
+        if name in per_class:
+            k = per_class.index(name)
+            ax.plot(steps, values, color=_COLORS[(k + 1) % len(_COLORS)], lw=1.3, ls="--", marker=".", ms=4,
+                    label=name)
+        else:
+            ax.plot(steps, values, color="black", lw=2.0, marker="o", ms=3, label=name)
+            shown.append(f"{name} {values[-1]:.3g}")
+    values = [v for n in names for _, v in history.valid[n]]
+    if values and all(0.0 <= v <= 1.0 for v in values):
+        ax.set_ylim(-0.03, 1.03)  # rates: the whole [0, 1] range, so that lines do not jump when rescaled
+    if names:
+        ax.legend(loc="best", fontsize=7, frameon=False, ncol=2 if len(names) > 4 else 1)
+    if history.total_steps or history.steps:
+        ax.set_xlim(0, max(history.total_steps or 0, history.steps[-1][0] if history.steps else 0, 1))
+    last_step = max(series[-1][0] for series in history.valid.values())
+    ax.set_title(f"validation at step {last_step}" + (f": {', '.join(shown)}" if shown else ""), fontsize=10)
+    _style(ax, "metric")
 
 
 class NullRenderer:
