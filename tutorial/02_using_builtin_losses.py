@@ -109,3 +109,22 @@ print(reduction_text('mean', loss='MSELoss', rows=2))
 # %% [markdown]
 # Next: notebook 03 writes `L1Loss` ourselves, first as a plain `nn.Cell`, then on top of
 # `LossBase`, whose `get_loss` is where this reduction happens.
+
+# %% [markdown]
+# ## Run it on MindSpore
+#
+# With MindSpore installed (`pip install -e ".[mindspore]"`), change `lossviz` to `mindspore` in
+# two cells:
+#
+# | cell | here | on MindSpore |
+# |---|---|---|
+# | the first one | `import lossviz`, `lossviz.set_seed(2)` | `import mindspore`, `mindspore.set_seed(2)` |
+# | the tutorial's example | `import lossviz.nn as nn`, `from lossviz import Tensor` | `import mindspore.nn as nn`, `from mindspore import Tensor` |
+#
+# The rest is unchanged and MindSpore prints the same `1.5`, `9.0` and matrix of errors.
+#
+# The reduction toggle and `reduction_text` are lossviz's teaching tools: keep
+# `from lossviz.viz import ReductionToggle, reduction_text`. Given a MindSpore loss class they
+# compute the loss and its gradient with MindSpore (`mindspore.value_and_grad`):
+# `ReductionToggle(loss=nn.L1Loss)` or `reduction_text('sum', loss=nn.MSELoss)`, with `nn` being
+# `mindspore.nn`; their text then names `mindspore.nn.L1Loss`, and the numbers are the same.

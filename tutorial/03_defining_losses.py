@@ -108,6 +108,7 @@ except ValueError as error:
 # `df/dx_i ≈ (f(x + ε e_i) - f(x - ε e_i)) / 2ε`, in float64 so that ε can be small.
 
 # %%
+# differs-on-mindspore: MindSpore's LossBase.get_loss computes in float32, where a step of 1e-6 drowns in rounding
 def numeric_grad(loss_fn, x, target, eps=1e-6):
     """Central differences of loss_fn(x, target) with respect to each element of x."""
     x = x.asnumpy().astype(np.float64)
@@ -139,6 +140,7 @@ print("agree:", np.allclose(autodiff.asnumpy(), numeric_grad(my_loss, base, targ
 # (divided by 6 for the mean).
 
 # %%
+# differs-on-mindspore: as above, MindSpore's get_loss works in float32, so the float64 check cannot agree there
 class LogCoshLoss(LossBase):
     def __init__(self, reduction="mean"):
         super(LogCoshLoss, self).__init__(reduction)
@@ -163,3 +165,27 @@ print("agree:", np.allclose(autodiff.asnumpy(), numeric_grad(log_cosh, base, tar
 # `lossviz/ops/`), it is the check that catches a wrong one: the two columns would disagree.
 #
 # Next: notebook 04 trains a network with the `L1Loss` defined here.
+
+# %% [markdown]
+# ## Run it on MindSpore
+#
+# With MindSpore installed (`pip install -e ".[mindspore]"`), change `lossviz` to `mindspore`:
+#
+# | cell | here | on MindSpore |
+# |---|---|---|
+# | the first one | `import lossviz`, `lossviz.set_seed(3)` | `import mindspore`, `mindspore.set_seed(3)` |
+# | the imports of the loss cells | `import lossviz.nn as nn`, `import lossviz.ops as ops`, `from lossviz import Tensor`, `from lossviz.nn import LossBase` | `import mindspore.nn as nn`, `import mindspore.ops as ops`, `from mindspore import Tensor`, `from mindspore.nn import LossBase` |
+# | the two gradient checks | `lossviz.grad(my_loss)`, `lossviz.grad(log_cosh)` | `mindspore.grad(my_loss)`, `mindspore.grad(log_cosh)` |
+#
+# The classes (`L1Loss` on `nn.Cell` and on `LossBase`, `LogCoshLoss`) and `numeric_grad` run
+# unchanged. MindSpore prints the same `0.033333335`, the same three reductions, the same message
+# for `'avg'`, the same gradients from autodiff and the same log-cosh value.
+#
+# The two finite-difference checks do not agree on MindSpore, and their first line says why:
+# MindSpore's `LossBase.get_loss` casts the losses to **float32** before reducing them (and the
+# result back to float64), so a loss built on `LossBase` is computed in float32 even for float64
+# inputs. A step of `eps=1e-6` then moves the loss by less than float32's rounding: the central
+# differences print `0.149012` instead of `0.166667`, and `agree: False`. lossviz keeps float64 in
+# `get_loss` precisely so that this check works. On MindSpore, check with a step and a tolerance
+# that float32 can resolve: `numeric_grad(my_loss, base, target, eps=1e-3)` compared with
+# `rtol=1e-3` agrees for both losses.

@@ -270,3 +270,35 @@ print(comparison.text)
 # moves by roughly `0.25 × 25`, while L1 and SmoothL1 stay near the true line.
 #
 # Next: notebook 05 trains with a dataset that has two labels per point.
+
+# %% [markdown]
+# ## Run it on MindSpore
+#
+# With MindSpore installed (`pip install -e ".[mindspore]"`), change `lossviz` to `mindspore` in
+# the imports, and take the live plot from `lossviz.viz.mindspore`:
+#
+# | cell | here | on MindSpore |
+# |---|---|---|
+# | the first one | `import lossviz`, `lossviz.set_seed(4)` | `import mindspore`, `mindspore.set_seed(4)` |
+# | the imports of the other cells | `lossviz.ops`, `lossviz.nn`, `from lossviz import dataset as ds`, `from lossviz.common.initializer import Normal`, `from lossviz import Model`, `from lossviz.train.callback import LossMonitor` | the same with `mindspore` |
+# | the live curve | `from lossviz.viz import LiveLossPlot` | `from lossviz.viz.mindspore import LiveLossPlot` |
+#
+# What stays: `L1Loss`, `get_data`, `create_dataset`, `LinearNet`, `Momentum`, `Model` and every
+# `model.train(..., callbacks=[LossMonitor(...), live], dataset_sink_mode=False)` call, word for
+# word. MindSpore's `Model.train` takes only subclasses of `mindspore.train.Callback`;
+# `lossviz.viz.mindspore.LiveLossPlot` is this notebook's live plot as one: same arguments, same
+# figure, same `live.history`, read from MindSpore's `run_context`.
+#
+# What changes is the training numbers. MindSpore draws the initial weights (`Normal(0.02)`) and
+# the shuffle order of `GeneratorDataset` with its own C++ generators, so its losses are not the
+# ones printed here (the data is: it comes from `np.random` after `set_seed`). Its `LossMonitor`
+# also prints the loss as a Python float (`loss is 11.284078598022461`). When MindSpore is made to
+# draw the same initial weights and batch order as lossviz, as `tests/test_mindspore_parity.py`
+# does, it prints the same losses, to float32 precision, over all 20,000 steps of the live curve.
+#
+# The live curve's 20,000 steps take MindSpore about five minutes in its default PyNative mode on a
+# 2-core CPU; `mindspore.set_context(mode=mindspore.GRAPH_MODE)` in the first cell compiles the
+# training step and brings that under a minute.
+#
+# The outlier comparison is lossviz's teaching tool (it trains lossviz networks): keep
+# `from lossviz.viz import OutlierComparison`.

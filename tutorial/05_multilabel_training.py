@@ -262,6 +262,7 @@ print(f"w = {w.asnumpy()[0, 0]:.3f}, b = {b.asnumpy()[0]:.3f}")
 # an error that says why — and before any weight has changed:
 
 # %%
+# differs-on-mindspore: MindSpore's message stops after its first sentence; lossviz's adds how to fix it
 net = LinearNet()
 opt = nn.Momentum(net.trainable_params(), learning_rate=0.005, momentum=0.9)
 model = Model(net, L1LossForMultiLabel(), opt)
@@ -275,3 +276,30 @@ except ValueError as error:
 # sample): write the loss with the inputs it needs, a `CustomWithLossCell` that routes the
 # dataset's columns to the backbone and the loss, and give that cell to
 # `Model(network=..., optimizer=...)`.
+
+# %% [markdown]
+# ## Run it on MindSpore
+#
+# With MindSpore installed (`pip install -e ".[mindspore]"`), change `lossviz` to `mindspore` in
+# the imports, and take the live plot from `lossviz.viz.mindspore`:
+#
+# | cell | here | on MindSpore |
+# |---|---|---|
+# | the first one | `import lossviz`, `lossviz.set_seed(5)` | `import mindspore`, `mindspore.set_seed(5)` |
+# | the imports of the other cells | `lossviz.common.initializer`, `lossviz.nn`, `lossviz.ops`, `from lossviz import dataset as ds`, `from lossviz.nn import LossBase`, `from lossviz import Model`, `from lossviz.train.callback import LossMonitor` | the same with `mindspore` |
+# | the live curve | `from lossviz.viz import LiveLossPlot` | `from lossviz.viz.mindspore import LiveLossPlot` |
+#
+# What stays: `LinearNet`, the multi-label dataset, `L1LossForMultiLabel`, `WithLossCell`,
+# `CustomWithLossCell`, `Model(network=loss_net, optimizer=opt)` and the `train` calls. The live
+# plot still draws one line per label: it reads the batch from MindSpore's
+# `cb_params.train_dataset_element` and the backbone from `cb_params.network._backbone`, and
+# `live.history.labels` holds the same series.
+#
+# What changes: the training numbers, as in notebook 04 (MindSpore draws its initial weights and
+# batch order with its own generators; made to draw lossviz's, it prints the same losses and
+# records the same curves). The last cell's error is MindSpore's too: the same `ValueError`, whose
+# message stops after "please check the number of elements returned by 'train_dataset'"; lossviz
+# adds the hint on `CustomWithLossCell`, hence that cell's `# differs-on-mindspore` line.
+#
+# The 2,000 steps of the live curve take under a minute in MindSpore's default PyNative mode on a
+# 2-core CPU, a few seconds with `mindspore.set_context(mode=mindspore.GRAPH_MODE)`.
