@@ -625,6 +625,10 @@ def composed_kl(a, b):
     return ops.select(positive, labels * (ops.log(safe) - a), ops.zeros_like(labels))
 
 
+def composed_rmse(a, b):
+    return ops.sqrt(ops.mean((a - b) ** 2))
+
+
 def fused_cases(rng, n=64):
     x, y = rng.standard_normal(n), rng.standard_normal(n)
     var = rng.uniform(0.2, 3.0, n)
@@ -644,10 +648,11 @@ def fused_cases(rng, n=64):
         ("PoissonNLL rate full", FR.PoissonNLL(False, True, 1e-8), composed_poisson(False, True, 1e-8), (pos, counts)),
         ("PoissonNLL full eps tie", FR.PoissonNLL(True, True, 2.0), composed_poisson(True, True, 2.0), (x, counts)),
         ("KLDivergence", FR.KLDivergence(), composed_kl, (x, labels)),
+        ("RootMeanSquaredError broadcast", FR.RootMeanSquaredError(), composed_rmse, (x.reshape(8, 8), y[:8])),
     ]
 
 
-@pytest.mark.parametrize("index", range(9))
+@pytest.mark.parametrize("index", range(10))
 def test_fused_equals_composed(index):
     name, fused, composed, arrays = fused_cases(np.random.default_rng(7))[index]
     for dtype, rtol in ((np.float32, 2e-6), (np.float64, 1e-12)):
@@ -674,7 +679,7 @@ def test_fused_read_a_broadcast_gradient():
             np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-12, atol=1e-15, err_msg=name)
 
 
-@pytest.mark.parametrize("index", [0, 3, 5])      # HuberError, GaussianNLL, PoissonNLL keep a result for the backward
+@pytest.mark.parametrize("index", [0, 3, 5, 9])   # HuberError, GaussianNLL, PoissonNLL, RMSE keep a result for the backward
 def test_fused_backward_twice_through_one_graph(index):
     """The first backward takes over what the forward kept; a second backward recomputes it."""
     name, fused, composed, arrays = fused_cases(np.random.default_rng(11))[index]

@@ -6,6 +6,7 @@ The loss classes cast their inputs to one compute dtype before calling these
 (so ``int32`` meeting ``float32`` is already ``float32`` here), and the
 engine sums every gradient back to its input's shape when inputs broadcast.
 
+* ``RootMeanSquaredError()``: ``nn.RMSELoss`` (float32 / float64; already reduced: one number);
 * ``HuberError(delta)``: ``nn.HuberLoss``;
 * ``SoftMargin()``: ``nn.SoftMarginLoss``;
 * ``GaussianNLL(eps, full)``: ``nn.GaussianNLLLoss``;
@@ -21,10 +22,10 @@ import numpy as np
 
 from .._engine.autograd import broadcast_value
 from .._engine.checks import check_bool, check_float
-from ._memory import fresh, in_chunks, scaled, split_difference_grad
+from ._memory import difference_operands, each_chunk, fresh, in_chunks, scaled, split_difference_grad, take
 from .fused_losses import FusedLoss
 
-__all__ = ["HuberError", "SoftMargin", "GaussianNLL", "PoissonNLL", "KLDivergence"]
+__all__ = ["RootMeanSquaredError", "HuberError", "SoftMargin", "GaussianNLL", "PoissonNLL", "KLDivergence"]
 
 # 0.5 * ln(2 pi): the constant of a Gaussian's log-density, and of Stirling's formula.
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -48,6 +49,40 @@ def _floor(x, low, out):
 def _spread(shape, *arrays):
     """The arrays broadcast to ``shape`` (read-only views; ``in_chunks`` copies those that repeat values)."""
     return [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
+
+
+class RootMeanSquaredError(FusedLoss):
+    """out = sqrt(sum(d^2) / n);  d = logits - labels (shapes broadcast, n elements)
+
+    d/dlogits = d / (n * out); d/dlabels = -d/dlogits. At zero error that is
+    0/0 = nan, as MindSpore. float32 / float64 only; the sum of squares is
+    accumulated in float64 (each chunk's dot product in the input dtype).
+    """
+
+    def forward(self, ctx, logits, labels):
+        ctx.logits, ctx.labels = logits, labels
+        shape, dtype, logits, labels = difference_operands(logits, labels)
+        if dtype not in (np.float32, np.float64) or math.prod(shape) == 0:
+            raise ValueError(f"For '{self.name}', the inputs must be non-empty float32 or float64 arrays, "
+                             f"but got shape {shape} and dtype {dtype}.")
+        ctx.d = d = np.empty(shape, dtype)
+        total = 0.0
+        for d_part, x, y in each_chunk(d, logits, labels):
+            flat = np.subtract(x, y, out=d_part).reshape(-1)
+            total += float(np.dot(flat, flat))  # NOTE: no array of squares: d is kept for the backward
+        ctx.n = d.size
+        ctx.out = dtype.type(math.sqrt(dtype.type(total / ctx.n)))
+        return np.asarray(ctx.out)
+
+    def backward(self, ctx, grad):
+        d = take(ctx, "d")
+        if d is None:                          # a second backward through the same graph
+            shape, dtype, logits, labels = difference_operands(ctx.logits, ctx.labels)
+            d = np.subtract(logits, labels, dtype=dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):   # zero error: 0 / 0 = nan, as MindSpore
+            scale = np.asarray(grad, d.dtype) / (d.dtype.type(ctx.n) * ctx.out)
+            g = np.multiply(d, scale, out=d)  # d (grad / (n out)), in place
+        return split_difference_grad(g, ctx.needs_input_grad)
 
 
 class HuberError(FusedLoss):

@@ -1,4 +1,6 @@
 """Regression losses: how far a prediction is from a number."""
+import math
+
 import numpy as np
 
 from ... import ops
@@ -210,6 +212,7 @@ class RMSELoss(LossBase):
     def __init__(self):
         super().__init__("mean")
         self.squared_error = fused_losses.SquaredError()
+        self.root_mean_squared_error = fused_regression.RootMeanSquaredError()
 
     def construct(self, logits, label):
         name, names = self.cls_name, self.input_names
@@ -219,6 +222,8 @@ class RMSELoss(LossBase):
                 raise TypeError(f"For '{name}', the '{arg}' must not be an unsigned integer Tensor (uint8, uint16, "
                                 f"uint32, uint64), but got {t._data.dtype.name}.")
         logits, label = promoted(logits, label)
+        if logits._data.dtype in (np.float32, np.float64) and math.prod(shape) > 0:
+            return self.root_mean_squared_error(logits, label)    # NOTE: the formula below, in one pass
         # NOTE: the fused kernel wants arrays of 1 axis or more
         squares = self.squared_error(logits, label) if shape != () else _square(logits - label)
         mse = self.get_loss(squares)                              # mean((logits - label)^2), in their dtype
