@@ -539,16 +539,21 @@ def _probabilities():
                  none_shape=_same_shape)
 
 
+def _logits_and_targets(rng, dtype):
+    """Logits (N, C) and 0/1 targets of the same shape."""
+    return _cast([2 * rng.standard_normal((N, C)), _binary(rng, (N, C))], dtype)
+
+
+def _large_logits(scale):
+    """Logits of +-scale (confident, right and wrong) and 0/1 targets: a maker for an extreme case."""
+    def make_large(dtype):
+        rng = _fixed()
+        return _cast([scale * _signs(rng, (N, C)), _binary(rng, (N, C))], dtype)
+    return make_large
+
+
 def _binary_logits():
-    def make(rng, dtype):
-        return _cast([2 * rng.standard_normal((N, C)), _binary(rng, (N, C))], dtype)
-
-    def large(scale):
-        def make_large(dtype):
-            rng = _fixed()
-            return _cast([scale * _signs(rng, (N, C)), _binary(rng, (N, C))], dtype)
-        return make_large
-
+    make, large = _logits_and_targets, _large_logits
     hint = "overflows at logit 100: compute log(sigmoid(x)) as -softplus(-x) = -(max(-x, 0) + log(1 + exp(-|x|)))"
     return _Kind("binary_logits", ("logits", "labels"), make, grad=(0,), fixed={1: "0/1 targets"},
                  extremes=(_Case("logits +-100 (confident, right and wrong)", large(100.0), hint=hint),
@@ -557,14 +562,7 @@ def _binary_logits():
 
 
 def _multilabel():
-    def make(rng, dtype):
-        return _cast([2 * rng.standard_normal((N, C)), _binary(rng, (N, C))], dtype)
-
-    def large(scale):
-        def make_large(dtype):
-            rng = _fixed()
-            return _cast([scale * _signs(rng, (N, C)), _binary(rng, (N, C))], dtype)
-        return make_large
+    make, large = _logits_and_targets, _large_logits
 
     def target_row(rng):
         x, target = 2 * rng.standard_normal((N, C)), _binary(rng, C)
