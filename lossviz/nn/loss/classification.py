@@ -21,6 +21,8 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
     'none' (the default) gives (N,), 'mean'/'sum' a scalar.
     log_softmax subtracts the row maximum first, so any finite logits give a
     finite loss. Gradient (as MindSpore): softmax(logits) - labels; labels get 0.
+    When to use it: single-label classification from raw scores (one class per
+    sample); ``CrossEntropyLoss`` adds class weights, ignore_index and label smoothing.
 
     >>> import lossviz.nn as nn
     >>> from lossviz import Tensor
@@ -79,6 +81,8 @@ class BCELoss(LossBase):
     that shape, default None = all ones) scales each element; 'mean' divides by
     the element count, not by the sum of weights. Default reduction='none'
     (the tutorial's default; MindSpore 2.x changed it to 'mean').
+    When to use it: yes/no targets when the network already outputs probabilities
+    (after a sigmoid); from raw logits, ``BCEWithLogitsLoss`` is the stable choice.
 
     >>> import lossviz.nn as nn
     >>> from lossviz import Tensor

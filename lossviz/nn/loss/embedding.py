@@ -31,6 +31,8 @@ class CosineEmbeddingLoss(LossBase):
     an all-zero vector has no direction (nan for label 1, 0 for label -1, nan
     gradients). ``margin`` is a float in [-1, 1], default 0.0; default
     reduction='mean'; 'none' gives the labels' shape.
+    When to use it: learning embeddings from pairs labelled same / different, where
+    the direction matters and not the length (text or face similarity).
 
     >>> import numpy as np
     >>> import lossviz.nn as nn

@@ -18,6 +18,8 @@ class L1Loss(LossBase):
 
     Shapes broadcast. 'none' returns the broadcast shape, 'mean'/'sum' a scalar.
     Default reduction='mean'. The gradient is sign(logits - labels) (0 on ties).
+    When to use it: regression where outliers should not dominate (every error pulls
+    with the same force, so the fit follows the median).
 
     >>> import numpy as np
     >>> import lossviz.nn as nn
@@ -45,6 +47,8 @@ class MSELoss(LossBase):
 
     Shapes broadcast. 'none' returns the broadcast shape, 'mean'/'sum' a scalar.
     Default reduction='mean'. The gradient is 2 (logits - labels).
+    When to use it: regression with well-behaved (roughly Gaussian) noise; the fit
+    follows the mean, and a far outlier pulls hard (its gradient grows with the error).
 
     >>> import numpy as np
     >>> import lossviz.nn as nn
@@ -70,6 +74,8 @@ class SmoothL1Loss(LossBase):
                |d| - 0.5 * beta      otherwise
 
     Quadratic near 0, linear far away; the two pieces meet at |d| = beta.
+    When to use it: regression with some outliers (box regression in detection):
+    MSE's smooth minimum for small errors, L1's bounded pull for large ones.
     Shapes must be equal (no broadcasting); float inputs. Defaults beta=1.0,
     reduction='none' (the input's shape); 'mean'/'sum' give a scalar.
     ``beta <= 0`` is refused when the loss is called.
@@ -177,6 +183,7 @@ class L1LossExt(MAELoss):
     The same numbers as ``L1Loss`` and ``MAELoss``: shapes broadcast, 'none' gives
     the broadcast shape, 'mean' (the default) and 'sum' a scalar; float64 keeps
     float64 precision. The gradient is sign(logits - labels), 0 on ties.
+    When to use it: as ``L1Loss`` (robust regression); this is the ``mint`` API's name.
     MindSpore 2.10 has no CPU kernel for it (decision D1: lossviz computes the
     documented formula).
 
