@@ -141,3 +141,21 @@ def test_optimizers_refuse_nan_and_inf_hyper_parameters(make, message):
 def test_widget_helpers_refuse_empty_data(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# -- dtypes are named, never guessed ----------------------------------------------------------
+@pytest.mark.parametrize("call, message", [
+    (lambda: ops.cast(T([1.0]), "float"), "For 'Cast', the 'dtype' must be a lossviz or numpy number type"),
+    (lambda: ops.cast(T([1.0]), None), "For 'Cast', the 'dtype' must be a lossviz or numpy number type"),
+    (lambda: Tensor([1.0], dtype="float32"), "For 'Tensor', the 'dtype' must be a lossviz dtype"),
+])
+def test_a_string_or_none_dtype_is_refused_not_read_as_float64(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+def test_dtypes_that_name_themselves_are_accepted():
+    assert ops.cast(T([1.0]), lossviz.float16).dtype == lossviz.float16
+    assert ops.cast(T([1.0]), np.float64).dtype == lossviz.float64
+    assert ops.cast(T([1.0]), np.dtype("int32")).dtype == lossviz.int32
+    assert Tensor([1.0], dtype=float).dtype == lossviz.float64

@@ -54,8 +54,17 @@ def from_numpy(np_dtype):
     return found if found is not None else DType(np_dtype.name, np_dtype)
 
 
-def to_numpy(dtype):
-    """Accept a lossviz dtype, a numpy dtype or a type such as ``np.float32``."""
+def to_numpy(dtype, op_name="dtype"):
+    """A lossviz dtype, a numpy dtype, a numpy type (``np.float32``) or Python's bool/int/float, as a numpy dtype.
+
+    None and strings are a TypeError naming ``op_name``: numpy would silently read
+    both ``None`` and ``'float'`` as float64.
+    """
     if isinstance(dtype, DType):
         return dtype.np_dtype
-    return np.dtype(dtype)
+    if isinstance(dtype, np.dtype):
+        return dtype
+    if isinstance(dtype, type) and (issubclass(dtype, np.generic) or dtype in (bool, int, float)):
+        return np.dtype(dtype)
+    raise TypeError(f"For '{op_name}', the 'dtype' must be a lossviz dtype (lossviz.float32, ...) or a numpy "
+                    f"type (np.float32, ...), but got {dtype!r}.")

@@ -226,8 +226,8 @@ class Cast(Primitive):
 
     def __call__(self, x, dtype):
         try:
-            np_dtype = to_numpy(dtype)
-        except (TypeError, ValueError):
+            np_dtype = to_numpy(dtype, self.name)
+        except TypeError:
             np_dtype = None
         if np_dtype is None or np_dtype.kind not in "biuf":
             raise TypeError(f"For 'Cast', the 'dtype' must be a lossviz or numpy number type (lossviz.float32, "

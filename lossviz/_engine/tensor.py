@@ -21,7 +21,7 @@ def to_array(value, dtype=None):
     With ``dtype`` given, Python numbers and lists are made in that dtype
     directly (``Tensor(0.1, float64)`` is the float64 nearest 0.1).
     """
-    np_dtype = None if dtype is None else _dtype.to_numpy(dtype)
+    np_dtype = None if dtype is None else _dtype.to_numpy(dtype, "Tensor")
     if isinstance(value, Tensor):
         array = value._data.copy()
     elif isinstance(value, (np.ndarray, np.generic)):  # numpy data keeps its dtype

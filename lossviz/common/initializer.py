@@ -231,7 +231,7 @@ def initializer(init, shape=None, dtype=float32):
     (a constant) or a Tensor / numpy array (returned as is, after checking its
     shape when ``shape`` is given).
     """
-    np_dtype = to_numpy(dtype)
+    np_dtype = to_numpy(dtype, "initializer")
     if isinstance(init, (Tensor, np.ndarray)):
         data = init.asnumpy() if isinstance(init, Tensor) else init
         if shape is not None and tuple(data.shape) != tuple(_shape(shape)):
