@@ -9,8 +9,10 @@ import math
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("matplotlib")
+from conftest import require_module
+
+require_module("ipywidgets")        # skipped locally without them, a failure with CI=true
+require_module("matplotlib")
 
 import lossviz.nn.loss  # noqa: E402
 from lossviz.viz import LOSSES, LossExplorer, explorer_text, loss_curves  # noqa: E402
