@@ -34,7 +34,8 @@ sys.path.insert(0, ROOT)
 import lossviz  # noqa: E402
 import lossviz.nn as nn  # noqa: E402
 from lossviz import dataset as ds  # noqa: E402
-from lossviz.train.callback import Callback, LossMonitor  # noqa: E402
+from lossviz.train.callback import LossMonitor, LossRecorder  # noqa: E402
+from step_timing import NullWriter, StepTimer  # noqa: E402
 
 BATCH, LR = 64, 0.005
 CENTRES = np.array([[0.0, 0.0], [1.8, 1.2], [-1.2, 1.6]], np.float32)
@@ -50,27 +51,6 @@ def classification_data(n=704, seed=7):
 
 def create_mlp():
     return nn.SequentialCell(nn.Dense(2, 64), nn.ReLU(), nn.Dense(64, 64), nn.ReLU(), nn.Dense(64, 3))
-
-
-class StepTimer(Callback):
-    def __init__(self):
-        self.times = []
-
-    def on_train_epoch_begin(self, run_context):
-        self.last = time.perf_counter()
-
-    def on_train_step_end(self, run_context):
-        now = time.perf_counter()
-        self.times.append(now - self.last)
-        self.last = now
-
-
-class NullWriter:
-    def write(self, s):
-        return len(s)
-
-    def flush(self):
-        pass
 
 
 # ----- the two variants: each runs one epoch and appends per-step seconds -----
@@ -152,10 +132,9 @@ def check_same_step(x, y):
     lossviz.set_seed(0)
     model = ModelVariant(x, y, shuffle=False)
     hand = NumpyVariant(x, y, model.weights(), None)
-    losses = []
-    recorder = type("Recorder", (Callback,), {"on_train_step_end": lambda self, rc: losses.append(
-        float(rc.original_args()["net_outputs"].asnumpy()))})()
+    recorder = LossRecorder()
     model.model.train(1, model.dataset, callbacks=[recorder])
+    losses = [loss for _, loss in recorder.steps]
     hand.epoch(order=np.arange(len(x)))
     np.testing.assert_allclose(hand.losses, losses, rtol=1e-4, err_msg="the numpy step is not the lossviz step")
     for a, b in zip(hand.params, model.weights()):

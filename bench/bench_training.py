@@ -34,7 +34,8 @@ sys.path[:0] = [ROOT, TESTS]
 import lossviz  # noqa: E402
 import lossviz.nn as nn  # noqa: E402
 from lossviz import dataset as ds  # noqa: E402
-from lossviz.train.callback import Callback, LossMonitor  # noqa: E402
+from lossviz.train.callback import LossMonitor  # noqa: E402
+from step_timing import NullWriter, StepTimer  # noqa: E402
 
 from lossviz import tutorial_code  # noqa: E402
 from lossviz.tutorial_code import L1Loss, get_data  # noqa: E402
@@ -48,27 +49,6 @@ class LinearNet(tutorial_code.LinearNet):
         super().__init__()
         self.fc.weight.set_data(np.array([[0.01]], np.float32))
         self.fc.bias.set_data(np.array([-0.02], np.float32))
-
-
-class StepTimer(Callback):
-    def __init__(self):
-        self.times = []
-
-    def on_train_epoch_begin(self, run_context):
-        self.last = time.perf_counter()
-
-    def on_train_step_end(self, run_context):
-        now = time.perf_counter()
-        self.times.append(now - self.last)
-        self.last = now
-
-
-class NullWriter:
-    def write(self, s):
-        return len(s)
-
-    def flush(self):
-        pass
 
 
 # ----- the three variants: each runs one epoch and appends per-step seconds -----
